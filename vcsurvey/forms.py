@@ -102,8 +102,8 @@ INCIDENT_FIELDS: tuple[tuple[str, str, str], ...] = (
     ("fix", "Cách khắc phục sự cố", "Fix"),
     ("endpoint", "Điểm cầu", "Endpoint"),
 )
-INCIDENT_LINE_LABEL = "sự cố {n}"
-INCIDENT_LINE_LABEL_EN = "incident {n}"
+INCIDENT_LINE_LABEL = "Sự cố {n}"
+INCIDENT_LINE_LABEL_EN = "Incident {n}"
 
 _DOTS_NUMBER = "........"  # the paper's leaders for blank number / day / month
 _DOTS_SHORT = "......"
