@@ -540,7 +540,6 @@ def _district_2017() -> FormDefinition:
                         "integer",
                         True,
                         text_en="Number of commune People's Committees",
-                        bullet="+",
                         line=endpoints_line,
                     ),
                     Question(
