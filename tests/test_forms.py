@@ -368,3 +368,27 @@ def test_every_defined_text_is_on_the_paper_in_order(form_type: str) -> None:
         found = paper.find(render_text(question.text, 2017).casefold(), position)
         assert found >= 0, question.code
         position = found
+
+
+def _squash(text: str) -> str:
+    # Spaces, colons and leaders vary between the paper's lines; words do not.
+    return re.sub(r"[\s:]|\.{3,}", "", text).casefold()
+
+
+@pytest.mark.parametrize("form_type", FORM_TYPES)
+def test_each_question_has_the_papers_hint(form_type: str) -> None:
+    """The parenthesis printed right after a question's label is its hint."""
+    form = get_form(form_type)
+    paper = _squash(_reference_parts()[form_type])
+    position = 0
+    for question in form.questions():
+        label = _squash(f"{question.bullet} {render_text(question.text, 2017)}")
+        found = paper.find(label, position)
+        assert found >= 0, question.code
+        position = found + len(label)
+        if question.choices:
+            continue  # a tick box "(" follows, not a hint
+        after = re.match(r"\([^)]*\)", paper[position:])
+        assert (after.group(0) if after else "") == _squash(
+            question.hint
+        ), question.code

@@ -202,10 +202,13 @@ class Problem:
 
     def message(self, lang: str = "vi") -> str:
         """A full sentence in ``lang`` ("vi" or "en") naming the question."""
-        english, vietnamese = MESSAGES.get(self.rule, (self.rule, self.rule))
         vi = lang.startswith("vi")
-        template = vietnamese if vi else english
-        text = template % _Params(self.params)
+        if self.rule in MESSAGES:
+            english, vietnamese = MESSAGES[self.rule]
+            template = vietnamese if vi else english
+            text = template % _Params(self.params)
+        else:  # a rule from elsewhere: show its id rather than fail
+            template, text = "", self.rule
         label = self.label if vi else (self.label_en or self.label)
         if label:
             return f"{label}: {text}"
@@ -264,7 +267,8 @@ def _check_value(question: Question, value: object) -> list[tuple[str, dict]]:
             return [("yesno_invalid", {"value": value})]
         return []
     # status / choice
-    if value not in {choice.value for choice in question.choices}:
+    # a tuple, not a set: the value may be unhashable (a list, a dict)
+    if value not in tuple(choice.value for choice in question.choices):
         return [
             (
                 f"{kind}_invalid",
