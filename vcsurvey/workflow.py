@@ -44,10 +44,10 @@ FROZEN_SUBMISSION_STATES: frozenset[str] = frozenset({"approved", "received"})
 
 STATE_LABELS: dict[str, str] = {
     "draft": "Dự thảo",
-    "submitted": "Chờ thủ trưởng phê duyệt",
+    "submitted": "Chờ phê duyệt",
     "approved": "Đã phê duyệt",
     "received": "Sở đã tiếp nhận",
-    "dispatched": "Đã phát hành công văn",
+    "dispatched": "Đã phát hành",
     "consolidated": "Đã tổng hợp",
     "archived": "Đã lưu trữ",
 }
