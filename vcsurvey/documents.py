@@ -1,0 +1,649 @@
+"""The dispatch (công văn) and the survey forms (phiếu): template data and output.
+
+The data handed to a template is built here and nowhere else
+(:func:`dispatch_data`, :func:`form_data`: plain data in, plain dict out); the
+``render_*`` functions fill the shipped ODT templates with it and convert them
+through LibreOffice (:mod:`vcsurvey.render`).
+
+Dispatch input
+--------------
+What the Odoo addon (or a JSON/YAML file given to the CLI) passes to
+:func:`dispatch_data` / :func:`render_dispatch`; *required* keys are marked::
+
+    {
+      "parent_agency": "UBND TỈNH HÀ GIANG",
+      "agency": "SỞ THÔNG TIN VÀ TRUYỀN THÔNG",            # required
+      "notation": "STTTT-CNTT",                            # required
+      "number": 5,                       # int, or None for an unnumbered draft
+      "place": "Hà Giang",
+      "date": "2017-12-20",              # date, ISO text or None (draft)
+      "subject": "báo cáo công tác quản lý, …",  # required; printed "V/v …"
+      "recipients": ["UBND các huyện, thành phố",
+                     "Trung tâm CNTT & Truyền thông"],    # required
+      "legal_bases": ["Quyết định số 1373/QĐ-UBND …"],   # printed "Căn cứ …"
+      "body": ["…", "…"],  # paragraphs; default: the 2017 text for ``year``
+      "deadline": "2018-01-10",          # required when body is not given
+      "email": "ltmy.stttt@hagiang.gov.vn",   # soft copy, in the default body
+      "cc": ["Lãnh đạo Sở", "Vnptioffice"],
+      "archive": "Lưu: VT, CNTT.",
+      "signer": {"title": "GIÁM ĐỐC", "name": "Nguyễn Văn Tuệ",   # required
+                 "delegation": "" | "KT.", "position": "PHÓ GIÁM ĐỐC"},
+      "year": 2017,                                        # required
+      "cutoff": "2017-12-31",            # data cut-off; default 31/12/year
+      "forms": ["district", "center"],   # attached blank forms
+      "province": "Hà Giang",
+    }
+
+Dispatch template data (:func:`dispatch_data`)
+----------------------------------------------
+``parent_agency``, ``agency`` (capitals), ``number_line`` ("Số: 05/STTTT-CNTT"),
+``date_line`` ("Hà Giang, ngày 20 tháng 12 năm 2017"), ``subject_line``
+("V/v …"), ``recipient_lines`` (list), ``legal_bases`` (list, "Căn cứ …;"),
+``body`` (list of paragraphs), ``closing`` ("Trân trọng./."), ``cc_lines``
+(list, "- Như kính gửi;" … "- Lưu: VT, CNTT."), ``signer_authority``
+("KT. GIÁM ĐỐC"), ``signer_position`` ("PHÓ GIÁM ĐỐC" or ""),
+``signer_name``; and for callers: ``subject``, ``number``, ``notation``,
+``date`` (ISO or ""), ``year``, ``deadline``, ``cutoff`` (dd/mm/yyyy or ""),
+``email``, ``province``, ``forms``.
+
+Form meta and template data (:func:`form_data`)
+-----------------------------------------------
+``meta``: ``year`` (required), ``unit_name``, ``province`` ("Hà Giang"),
+``dispatch_number``, ``dispatch_date``, ``cutoff`` (default 31/12/year),
+``preparer_name``, ``head_name``, ``signed_as`` ("" or "KT."),
+``head_position`` (optional, printed under the head's title).
+
+Template data: ``title``, ``audience``, ``issued_with``, ``unit_line``
+("Đơn vị: …" or ""), ``blocks`` (list of dicts, each with all of ``kind``,
+``text``, ``value``, ``code`` and ``rows``; kinds: ``h1`` ``h2`` ``h3``
+headings, ``para`` guidance, ``field`` "label: answer" on one line,
+``question`` a label whose answer follows, ``answer`` one line of a free-text
+answer, ``choices`` the tick boxes, ``operators`` / ``incidents`` tables whose
+``rows`` are dicts with ``no`` and the keys of :data:`forms.OPERATOR_FIELDS` /
+:data:`forms.INCIDENT_FIELDS`), ``preparer_title``, ``preparer_hint``,
+``preparer_name``, ``head_title``, ``head_position``, ``head_hint``,
+``head_name``, and ``form_type``, ``year``, ``province``.
+
+Outputs
+-------
+The dispatch's PDF carries the attached blank forms after it (PDFs merged);
+its ODT and DOCX hold the dispatch only, because joining ODT documents needs
+a LibreOffice macro or a merge of their styles, while the forms are printed
+on their own from :func:`render_form` anyway.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from vcsurvey import nd30
+from vcsurvey.forms import (
+    INCIDENT_FIELDS,
+    OPERATOR_FIELDS,
+    FormDefinition,
+    Question,
+    Section,
+    default_cutoff,
+    get_form,
+    render_text,
+)
+from vcsurvey.render import FORMATS, RenderError, convert, render_odt
+from vcsurvey.templates import template_path
+
+DISPATCH_TEMPLATE = "dispatch.odt"
+FORM_TEMPLATE = "form.odt"
+CLOSING = "Trân trọng./."
+# Casing of agency names inside running text; capitals cannot be lowered
+# mechanically ("Sở Thông tin và Truyền thông", not "Sở thông tin …").
+_AGENCY_IN_TEXT = {"SỞ THÔNG TIN VÀ TRUYỀN THÔNG": "Sở Thông tin và Truyền thông"}
+
+# Tick boxes; DejaVu (fonts-dejavu-core) supplies the glyphs Liberation lacks.
+CHECKED = "☒"
+UNCHECKED = "☐"
+# EM SPACE separates the boxes: ODF collapses runs of ordinary spaces.
+_GAP = "\u2003\u2003"
+_NBSP = "\u00a0"
+# Dotted leaders of the paper forms where an answer is to be handwritten.
+LEADER_SHORT = "." * 45
+LEADER_LINE = "." * 115
+# Empty lines printed in a blank table: the paper leaves room for two
+# officers and a handful of incidents.
+_BLANK_OPERATOR_ROWS = 2
+_BLANK_INCIDENT_ROWS = 3
+_INLINE_KINDS = ("char", "integer", "percent", "ip", "email", "phone")
+_CHOICE_KINDS = ("yesno", "status", "choice")
+
+
+class DocumentDataError(ValueError):
+    """The data given for a document is incomplete or malformed."""
+
+
+# ------------------------------------------------------------ helpers ---
+
+
+def _require(data: Mapping, key: str, what: str) -> Any:
+    value = data.get(key)
+    if value is None or value == "" or value == []:
+        raise DocumentDataError(f"{what}: missing required key {key!r}")
+    return value
+
+
+def parse_date(value: Any, key: str) -> date | None:
+    """``date``/``datetime``/ISO ``"2017-12-20"``/``"20/12/2017"``/None."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+            try:
+                return datetime.strptime(text, fmt).date()
+            except ValueError:
+                continue
+    raise DocumentDataError(
+        f"{key}: {value!r} is not a date (expected YYYY-MM-DD or DD/MM/YYYY)"
+    )
+
+
+def _year(value: Any, what: str) -> int:
+    try:
+        year = int(value)
+    except (TypeError, ValueError):
+        raise DocumentDataError(f"{what}: year {value!r} is not a number") from None
+    if not 1900 < year < 3000:
+        raise DocumentDataError(f"{what}: year {year} is out of range")
+    return year
+
+
+def _strings(value: Any, key: str) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, Iterable):
+        raise DocumentDataError(f"{key}: expected a list of texts, got {value!r}")
+    return [str(v).strip() for v in value if v is not None and str(v).strip()]
+
+
+def agency_in_text(agency: str) -> str:
+    """The agency's name as written inside a sentence."""
+    name = " ".join(agency.split())
+    known = _AGENCY_IN_TEXT.get(name.upper())
+    if known:
+        return known
+    return name[:1].upper() + name[1:].lower() if name.isupper() else name
+
+
+def _legal_basis_lines(bases: list[str]) -> list[str]:
+    """ND30: each basis starts "Căn cứ", ";" after each, "." after the last."""
+    lines = []
+    for basis in bases:
+        text = basis.rstrip(" ;.")
+        if not text.lower().startswith("căn cứ"):
+            text = f"Căn cứ {text}"
+        lines.append(text + ";")
+    if lines:
+        lines[-1] = lines[-1][:-1] + "."
+    return lines
+
+
+def default_body(
+    *,
+    year: int,
+    agency: str,
+    deadline: date,
+    email: str = "",
+    with_forms: bool = True,
+) -> list[str]:
+    """The 2017 dispatch's two paragraphs, for the round of ``year``."""
+    who = agency_in_text(agency)
+    attached = " (theo mẫu phiếu kèm theo)" if with_forms else ""
+    first = (
+        "Nhằm đánh giá công tác quản lý, vận hành hệ thống giao ban trực tuyến "
+        f"trên địa bàn tỉnh năm {year}, {who} đề nghị các cơ quan, đơn vị báo "
+        "cáo công tác quản lý, vận hành hệ thống giao ban trực tuyến"
+        f"{attached}."
+    )
+    second = (
+        f"Báo cáo gửi về {who} trước ngày {nd30.format_date(deadline)} để tổng "
+        "hợp, theo dõi, đánh giá, báo cáo UBND tỉnh."
+    )
+    if email:
+        second += f" Bản mềm gửi vào địa chỉ Email: {email}."
+    return [first, second]
+
+
+# ----------------------------------------------------------- dispatch ---
+
+
+def dispatch_data(dispatch: Mapping) -> dict:
+    """Template data of the dispatch (see the module docstring)."""
+    what = "dispatch"
+    if not isinstance(dispatch, Mapping):
+        raise DocumentDataError(f"{what}: expected a mapping, got {dispatch!r}")
+    agency = str(_require(dispatch, "agency", what)).strip()
+    notation = str(_require(dispatch, "notation", what)).strip()
+    subject = str(_require(dispatch, "subject", what)).strip()
+    recipients = _strings(_require(dispatch, "recipients", what), "recipients")
+    year = _year(_require(dispatch, "year", what), what)
+    signer = _signer(_require(dispatch, "signer", what))
+    number = dispatch.get("number")
+    if number is not None and (not isinstance(number, int) or number < 1):
+        raise DocumentDataError(f"{what}: number {number!r} is not a positive integer")
+    day = parse_date(dispatch.get("date"), "date")
+    deadline = parse_date(dispatch.get("deadline"), "deadline")
+    cutoff = parse_date(dispatch.get("cutoff"), "cutoff") or default_cutoff(year)
+    email = str(dispatch.get("email") or "").strip()
+    forms = _strings(dispatch.get("forms", ["district", "center"]), "forms")
+    body = _strings(dispatch.get("body"), "body")
+    if not body:
+        if deadline is None:
+            raise DocumentDataError(
+                f"{what}: missing required key 'deadline' (needed by the default "
+                "body; or give 'body')"
+            )
+        body = default_body(
+            year=year,
+            agency=agency,
+            deadline=deadline,
+            email=email,
+            with_forms=bool(forms),
+        )
+    if subject.lower().startswith("v/v"):
+        subject = subject[3:].strip()
+    place = str(dispatch.get("place") or "Hà Giang").strip()
+    return {
+        "parent_agency": str(dispatch.get("parent_agency") or "").strip().upper(),
+        "agency": agency.upper(),
+        "number_line": nd30.format_number(number, notation),
+        "date_line": nd30.format_date_line(place, day),
+        "subject_line": f"V/v {subject}",
+        "recipient_lines": nd30.recipient_lines(recipients),
+        "legal_bases": _legal_basis_lines(
+            _strings(dispatch.get("legal_bases"), "legal_bases")
+        ),
+        "body": body,
+        "closing": CLOSING,
+        "cc_lines": nd30.cc_lines(
+            _strings(dispatch.get("cc"), "cc"),
+            str(dispatch.get("archive") or "Lưu: VT, CNTT."),
+        ),
+        "signer_authority": signer.authority_line,
+        "signer_position": signer.position_line,
+        "signer_name": signer.name,
+        "subject": subject,
+        "number": number,
+        "notation": notation,
+        "date": day.isoformat() if day else "",
+        "year": year,
+        "deadline": nd30.format_date(deadline) if deadline else "",
+        "cutoff": nd30.format_date(cutoff),
+        "email": email,
+        "province": str(dispatch.get("province") or "Hà Giang").strip(),
+        "forms": forms,
+    }
+
+
+def _signer(value: Any) -> nd30.Signer:
+    if not isinstance(value, Mapping):
+        raise DocumentDataError(f"dispatch: signer must be a mapping, got {value!r}")
+    title = str(_require(value, "title", "dispatch signer")).strip()
+    name = str(_require(value, "name", "dispatch signer")).strip()
+    delegation = str(value.get("delegation") or "").strip()
+    position = str(value.get("position") or "").strip()
+    if delegation and not position:
+        raise DocumentDataError(
+            f"dispatch signer: delegation {delegation!r} needs the signer's own "
+            "'position' (e.g. 'PHÓ GIÁM ĐỐC')"
+        )
+    try:
+        return nd30.Signer(title, name, delegation, position)
+    except ValueError as exc:
+        raise DocumentDataError(f"dispatch signer: {exc}") from None
+
+
+def attached_form_meta(data: Mapping) -> dict:
+    """Meta of the blank forms attached to a dispatch, from its template data."""
+    return {
+        "unit_name": "",
+        "year": data["year"],
+        "province": data["province"],
+        "dispatch_number": data["number"],
+        "dispatch_date": data["date"] or None,
+        "cutoff": parse_date(data["cutoff"], "cutoff"),
+    }
+
+
+# -------------------------------------------------------------- forms ---
+
+
+def form_data(form: FormDefinition, answers: Mapping | None, meta: Mapping) -> dict:
+    """Template data of ``form`` filled with ``answers`` (None: blank form)."""
+    what = f"{form.form_type} form"
+    year = _year(_require(meta, "year", f"{what} meta"), f"{what} meta")
+    province = str(meta.get("province") or "Hà Giang").strip()
+    issued = parse_date(meta.get("dispatch_date"), "dispatch_date")
+    cutoff = parse_date(meta.get("cutoff"), "cutoff") or default_cutoff(year)
+    number = meta.get("dispatch_number")
+    if isinstance(number, int):
+        number = f"{number:02d}"
+    answers = {} if answers is None else dict(answers)
+    blocks = [_block("h1", form.guidance_title)]
+    blocks += [_block("para", text) for text in form.render_guidance(cutoff)]
+    for section in form.sections:
+        blocks += _section_blocks(section, answers, year, depth=0)
+    signed_as = str(meta.get("signed_as") or "").strip()
+    if signed_as not in nd30.DELEGATIONS:
+        raise DocumentDataError(f"{what} meta: unknown signed_as {signed_as!r}")
+    (preparer_title, preparer_hint), (head_title, head_hint) = form.signoff[:2]
+    unit_name = str(meta.get("unit_name") or "").strip()
+    return {
+        "form_type": form.form_type,
+        "year": year,
+        "province": province,
+        "title": form.render_title(year, province),
+        "audience": form.audience,
+        "issued_with": form.render_issued_with(
+            number,
+            issued.day if issued else None,
+            issued.month if issued else None,
+            issued.year if issued else None,
+        ),
+        "unit_line": f"Đơn vị: {unit_name}" if unit_name else "",
+        "blocks": blocks,
+        "preparer_title": preparer_title,
+        "preparer_hint": preparer_hint,
+        "preparer_name": str(meta.get("preparer_name") or "").strip(),
+        "head_title": f"{signed_as} {head_title}".strip(),
+        "head_position": str(meta.get("head_position") or "").strip().upper(),
+        "head_hint": head_hint,
+        "head_name": str(meta.get("head_name") or "").strip(),
+    }
+
+
+def _block(
+    kind: str,
+    text: str = "",
+    value: str = "",
+    code: str = "",
+    rows: Sequence[Mapping] = (),
+) -> dict:
+    # Every block carries every key: the template tests b.kind and reads the
+    # others, and a key missing from a dict is an error in py3o's strict mode.
+    return {
+        "kind": kind,
+        "text": text,
+        "value": value,
+        "code": f"[{code}]" if code else "",
+        "rows": list(rows),
+    }
+
+
+def _section_blocks(
+    section: Section, answers: Mapping, year: int, depth: int
+) -> list[dict]:
+    title = section.title
+    if depth == 0:
+        kind = "h1"
+    elif title.split(".", 1)[0] in {"I", "II", "III", "IV", "V"}:
+        kind = "h2"
+    else:
+        kind = "h3"
+    blocks = [_block(kind, title)]
+    children = list(section.children)
+    index = 0
+    while index < len(children):
+        child = children[index]
+        if isinstance(child, Section):
+            blocks += _section_blocks(child, answers, year, depth + 1)
+            index += 1
+            continue
+        if child.line:
+            # Questions printed on one shared line ("A/ B: 12/13").
+            group = [child]
+            while (
+                index + len(group) < len(children)
+                and isinstance(children[index + len(group)], Question)
+                and children[index + len(group)].line == child.line
+            ):
+                group.append(children[index + len(group)])  # type: ignore[arg-type]
+            blocks.append(_shared_line_block(group, answers))
+            index += len(group)
+            continue
+        blocks += _question_blocks(child, answers, year)
+        index += 1
+    return blocks
+
+
+def _label(question: Question, year: int, colon: bool = True) -> str:
+    parts = [question.bullet, render_text(question.text, year), question.hint]
+    label = " ".join(p for p in parts if p)
+    if colon and not label.endswith((".", ":", ")", "?")):
+        label += ":"
+    return label
+
+
+def _shared_line_block(group: list[Question], answers: Mapping) -> dict:
+    first = group[0]
+    label = " ".join(p for p in (first.bullet, first.line) if p) + ":"
+    values = [_scalar_text(q, answers.get(q.code)) for q in group]
+    value = " / ".join(v if v else LEADER_SHORT[:15] for v in values)
+    code = ", ".join(q.code for q in group)
+    return _block("field", label, value, code)
+
+
+def _question_blocks(question: Question, answers: Mapping, year: int) -> list[dict]:
+    raw = answers.get(question.code)
+    kind = question.kind
+    if kind in _INLINE_KINDS:
+        value = _scalar_text(question, raw) or LEADER_SHORT
+        return [_block("field", _label(question, year), value, question.code)]
+    head = _block("question", _label(question, year), code=question.code)
+    if kind in _CHOICE_KINDS:
+        return [head, _block("choices", value=_choices_line(question, raw))]
+    if kind == "text":
+        lines = _text_lines(raw)
+        if not lines:
+            # Two dotted lines to write on, as the paper leaves.
+            lines = [LEADER_LINE, LEADER_LINE]
+        return [head] + [_block("answer", value=line) for line in lines]
+    if kind == "operators":
+        return [head, _table_block(question, raw, OPERATOR_FIELDS)]
+    if kind == "incidents":
+        return [head, _table_block(question, raw, INCIDENT_FIELDS)]
+    raise DocumentDataError(f"{question.code}: kind {kind!r} cannot be printed")
+
+
+def _scalar_text(question: Question, value: Any) -> str:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return ""
+    if question.kind in ("integer", "percent"):
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise DocumentDataError(f"{question.code}: {value!r} is not a number")
+        text = str(value).strip()
+        if isinstance(value, float):
+            # Vietnamese decimal comma; whole numbers print without ",0".
+            text = f"{value:g}".replace(".", ",")
+        return f"{text}%" if question.kind == "percent" else text
+    return " ".join(str(value).split())
+
+
+def _text_lines(value: Any) -> list[str]:
+    if value is None:
+        return []
+    return [line.strip() for line in str(value).splitlines() if line.strip()]
+
+
+def _choice_value(question: Question, value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    if question.kind == "yesno" and isinstance(value, bool):
+        return "yes" if value else "no"
+    text = str(value)
+    if text not in {c.value for c in question.choices}:
+        known = ", ".join(c.value for c in question.choices)
+        raise DocumentDataError(
+            f"{question.code}: {value!r} is not one of its choices ({known})"
+        )
+    return text
+
+
+def _choices_line(question: Question, value: Any) -> str:
+    chosen = _choice_value(question, value)
+    return _GAP.join(
+        f"{CHECKED if c.value == chosen else UNCHECKED}{_NBSP}{c.label}"
+        for c in question.choices
+    )
+
+
+def _table_block(
+    question: Question, value: Any, fields: tuple[tuple[str, str, str], ...]
+) -> dict:
+    keys = [key for key, _, _ in fields]
+    if value is None:
+        blank = (
+            _BLANK_OPERATOR_ROWS
+            if question.kind == "operators"
+            else _BLANK_INCIDENT_ROWS
+        )
+        count = max(question.min_items, blank)
+        rows = [{"no": str(n), **dict.fromkeys(keys, "")} for n in range(1, count + 1)]
+        return _block(question.kind, rows=rows)
+    if not isinstance(value, Sequence) or isinstance(value, str | bytes):
+        raise DocumentDataError(f"{question.code}: expected a list of lines")
+    if not value:
+        # Answered "none": one line says so rather than an empty table.
+        return _block("answer", value="Không có.")
+    rows = []
+    for n, line in enumerate(value, start=1):
+        if not isinstance(line, Mapping):
+            raise DocumentDataError(
+                f"{question.code}: line {n} is not a mapping: {line!r}"
+            )
+        rows.append(
+            {"no": str(n)} | {k: " ".join(str(line.get(k) or "").split()) for k in keys}
+        )
+    return _block(question.kind, rows=rows)
+
+
+# ------------------------------------------------------------ outputs ---
+
+
+def _check_formats(fmts: Iterable[str]) -> tuple[str, ...]:
+    fmts = tuple(fmts)
+    unknown = [f for f in fmts if f not in FORMATS]
+    if unknown:
+        raise RenderError(
+            f"unknown output format(s) {', '.join(map(repr, unknown))}; "
+            f"expected {', '.join(FORMATS)}"
+        )
+    return fmts
+
+
+def render_dispatch_odt(dispatch: Mapping) -> bytes:
+    return render_odt(
+        template_path(DISPATCH_TEMPLATE),
+        dispatch_data(dispatch),
+        name=DISPATCH_TEMPLATE,
+    )
+
+
+def render_form_odt(
+    form: FormDefinition, answers: Mapping | None, meta: Mapping
+) -> bytes:
+    return render_odt(
+        template_path(FORM_TEMPLATE),
+        form_data(form, answers, meta),
+        name=FORM_TEMPLATE,
+    )
+
+
+def render_dispatch(
+    dispatch: Mapping,
+    fmts: Iterable[str] = ("odt", "pdf", "docx"),
+    with_forms: bool = True,
+) -> dict[str, bytes]:
+    """The dispatch in each of ``fmts`` (keys are the formats).
+
+    With ``with_forms`` the PDF continues with the blank forms listed in
+    ``dispatch["forms"]``; ODT and DOCX hold the dispatch only.
+    """
+    fmts = _check_formats(fmts)
+    data = dispatch_data(dispatch)
+    odt = render_odt(template_path(DISPATCH_TEMPLATE), data, name=DISPATCH_TEMPLATE)
+    out: dict[str, bytes] = {}
+    if "odt" in fmts:
+        out["odt"] = odt
+    if "pdf" in fmts:
+        batch = {"dispatch": odt}
+        if with_forms:
+            meta = attached_form_meta(data)
+            for form_type in data["forms"]:
+                try:
+                    form = get_form(form_type)
+                except ValueError as exc:
+                    raise DocumentDataError(f"dispatch forms: {exc}") from None
+                batch[f"form_{form_type}"] = render_form_odt(form, None, meta)
+        pdfs = convert(batch, "pdf")
+        out["pdf"] = merge_pdfs([pdfs[key] for key in batch])
+    if "docx" in fmts:
+        out["docx"] = convert({"dispatch": odt}, "docx")["dispatch"]
+    return out
+
+
+def render_form(
+    form: FormDefinition,
+    answers: Mapping | None,
+    meta: Mapping,
+    fmts: Iterable[str] = ("odt", "pdf"),
+) -> dict[str, bytes]:
+    """One form (``answers`` None: blank) in each of ``fmts``."""
+    fmts = _check_formats(fmts)
+    odt = render_form_odt(form, answers, meta)
+    out: dict[str, bytes] = {}
+    for fmt in fmts:
+        out[fmt] = (
+            odt if fmt == "odt" else convert({form.form_type: odt}, fmt)[form.form_type]
+        )
+    return out
+
+
+def render_forms_batch(
+    items: Sequence[tuple[FormDefinition, Mapping | None, Mapping]],
+    fmt: str = "pdf",
+) -> list[bytes]:
+    """Many forms in one LibreOffice start, in the order of ``items``."""
+    _check_formats((fmt,))
+    odts = {
+        f"form{index}_{form.form_type}": render_form_odt(form, answers, meta)
+        for index, (form, answers, meta) in enumerate(items)
+    }
+    if fmt == "odt":
+        return list(odts.values())
+    converted = convert(odts, fmt)
+    return [converted[key] for key in odts]
+
+
+def merge_pdfs(pdfs: Sequence[bytes]) -> bytes:
+    """One PDF with the pages of ``pdfs`` in order."""
+    if len(pdfs) == 1:
+        return pdfs[0]
+    from PyPDF2 import PdfMerger
+
+    merger = PdfMerger()
+    try:
+        for pdf in pdfs:
+            merger.append(io.BytesIO(pdf))
+        buffer = io.BytesIO()
+        merger.write(buffer)
+    except Exception as exc:  # PyPDF2's errors share no base class
+        raise RenderError(f"could not merge the PDFs: {exc}") from exc
+    finally:
+        merger.close()
+    return buffer.getvalue()

@@ -1,0 +1,285 @@
+"""Document rendering engine: py3o.template fills an ODT, LibreOffice converts it.
+
+Two edge functions touch the outside world:
+
+* :func:`render_odt` fills an ODT template (a path or its bytes) with plain
+  data through py3o.template (``escape_false=True``: a value that is false
+  prints nothing instead of "False"/"None").
+* :func:`convert` turns many ODT documents into PDF, DOCX or ODT with a single
+  LibreOffice start (starting soffice costs seconds, converting a page costs
+  a fraction of that), in a throwaway user profile so that several
+  conversions may run side by side.
+
+Every failure raises :class:`RenderError`, whose message names the template
+or document and says why; for a failed conversion it carries LibreOffice's
+own output.
+"""
+
+from __future__ import annotations
+
+import glob
+import io
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import zipfile
+from collections.abc import Mapping
+from pathlib import Path
+
+FORMATS = ("pdf", "docx", "odt")
+# Export filters by target format; the generic "--convert-to pdf" would pick
+# the Draw/Impress exporter for some inputs, naming the Writer one avoids it.
+_FILTERS = {
+    "pdf": "pdf:writer_pdf_Export",
+    "docx": 'docx:"MS Word 2007 XML"',
+    "odt": "odt:writer8",
+}
+# An ODT that py3o.template can fill must have these three parts.
+_REQUIRED_PARTS = ("content.xml", "styles.xml", "META-INF/manifest.xml")
+# Where LibreOffice usually lives when it is not on PATH.
+_SOFFICE_CANDIDATES = (
+    "/usr/bin/soffice",
+    "/usr/lib/libreoffice/program/soffice",
+    "/opt/libreoffice*/program/soffice",
+    "/snap/bin/libreoffice",
+    "/Applications/LibreOffice.app/Contents/MacOS/soffice",
+)
+SOFFICE_ENV = "VCSURVEY_SOFFICE"
+# A cold soffice start takes 2–10 s; each page of a form well under a second.
+_BASE_TIMEOUT = 90.0
+_PER_DOCUMENT_TIMEOUT = 20.0
+
+
+class RenderError(Exception):
+    """A template could not be filled or a document could not be converted."""
+
+
+def render_odt(template: str | Path | bytes, data: Mapping, *, name: str = "") -> bytes:
+    """Fill ``template`` (path or ODT bytes) with ``data``; return ODT bytes."""
+    label, raw = _load_template(template, name)
+    # Imported here so that the conversion half of this module works (and
+    # its error messages show) even where py3o.template is not installed.
+    from genshi.template.base import TemplateSyntaxError
+    from genshi.template.eval import UndefinedError
+    from py3o.template import Template
+    from py3o.template.main import TemplateException
+
+    out = io.BytesIO()
+    try:
+        template_obj = Template(io.BytesIO(raw), out, escape_false=True)
+        template_obj.render(dict(data))
+    except UndefinedError as exc:
+        raise RenderError(
+            f"template {label}: a directive refers to data that is absent "
+            f"({exc}); the template and the data do not match"
+        ) from exc
+    except TemplateSyntaxError as exc:
+        raise RenderError(
+            f"template {label}: syntax error in a py3o directive ({exc})"
+        ) from exc
+    except TemplateException as exc:
+        raise RenderError(f"template {label}: bad py3o directive ({exc})") from exc
+    except RenderError:
+        raise
+    except Exception as exc:  # py3o/genshi/lxml raise a zoo of types
+        raise RenderError(
+            f"template {label}: could not be filled " f"({type(exc).__name__}: {exc})"
+        ) from exc
+    return out.getvalue()
+
+
+def _load_template(template: str | Path | bytes, name: str) -> tuple[str, bytes]:
+    """Read and sanity-check the template; return (label, bytes)."""
+    if isinstance(template, bytes | bytearray):
+        label = repr(name or "<template bytes>")
+        raw = bytes(template)
+    else:
+        path = Path(template)
+        label = repr(name or path.name)
+        if not path.is_file():
+            raise RenderError(f"template {label} not found: {path} does not exist")
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise RenderError(f"template {label} cannot be read: {exc}") from exc
+    if not zipfile.is_zipfile(io.BytesIO(raw)):
+        raise RenderError(
+            f"template {label} is not an ODT document (not a zip archive)"
+        )
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            names = set(archive.namelist())
+            missing = [p for p in _REQUIRED_PARTS if p not in names]
+            if missing:
+                raise RenderError(
+                    f"template {label} is not an ODT document: it has no "
+                    + ", ".join(missing)
+                )
+            bad = archive.testzip()
+    except zipfile.BadZipFile as exc:
+        raise RenderError(f"template {label} is a corrupt zip archive: {exc}") from exc
+    if bad is not None:
+        raise RenderError(f"template {label} is corrupt: member {bad} is damaged")
+    return label, raw
+
+
+def soffice_binary() -> str:
+    """Path of the LibreOffice executable (``$VCSURVEY_SOFFICE`` first)."""
+    configured = os.environ.get(SOFFICE_ENV)
+    if configured:
+        found = shutil.which(configured)
+        if not found:
+            raise RenderError(
+                f"LibreOffice not found: {SOFFICE_ENV}={configured!r} is not an "
+                "executable"
+            )
+        return found
+    for command in ("soffice", "libreoffice"):
+        found = shutil.which(command)
+        if found:
+            return found
+    for pattern in _SOFFICE_CANDIDATES:
+        for candidate in sorted(glob.glob(pattern)):
+            if os.access(candidate, os.X_OK):
+                return candidate
+    raise RenderError(
+        "LibreOffice (soffice) not found; install it, e.g. on Debian "
+        "'apt-get install libreoffice-writer-nogui fonts-liberation2', "
+        f"or point {SOFFICE_ENV} at the soffice executable"
+    )
+
+
+def convert(
+    documents: Mapping[str, bytes], fmt: str, *, timeout: float | None = None
+) -> dict[str, bytes]:
+    """Convert every ODT in ``documents`` to ``fmt`` in one soffice start.
+
+    Keys are the caller's names (used in error messages); the result has the
+    same keys.  ``timeout`` defaults to a budget growing with the batch.
+    """
+    if fmt not in FORMATS:
+        raise RenderError(
+            f"unknown output format {fmt!r}; expected one of {', '.join(FORMATS)}"
+        )
+    if not documents:
+        return {}
+    binary = soffice_binary()
+    if timeout is None:
+        timeout = _BASE_TIMEOUT + _PER_DOCUMENT_TIMEOUT * len(documents)
+    with tempfile.TemporaryDirectory(prefix="vcsurvey-soffice-") as tmp:
+        work = Path(tmp)
+        indir, outdir = work / "in", work / "out"
+        indir.mkdir()
+        outdir.mkdir()
+        # Numbered ASCII stems: the caller's names may collide once made
+        # file-safe, or carry characters LibreOffice mangles in output names.
+        stems: dict[str, str] = {}
+        for index, (key, odt) in enumerate(documents.items()):
+            stem = f"{index:04d}-{_safe_stem(key)}"
+            (indir / f"{stem}.odt").write_bytes(odt)
+            stems[key] = stem
+        command = [
+            binary,
+            f"-env:UserInstallation={(work / 'profile').as_uri()}",
+            "--headless",
+            "--invisible",
+            "--nologo",
+            "--nodefault",
+            "--norestore",
+            "--nolockcheck",
+            "--convert-to",
+            _FILTERS[fmt],
+            "--outdir",
+            str(outdir),
+            *(str(indir / f"{stem}.odt") for stem in stems.values()),
+        ]
+        output = _run_soffice(command, timeout, list(documents))
+        results: dict[str, bytes] = {}
+        failed: list[str] = []
+        for key, stem in stems.items():
+            target = outdir / f"{stem}.{fmt}"
+            if target.is_file() and target.stat().st_size > 0:
+                results[key] = target.read_bytes()
+            else:
+                failed.append(key)
+        if failed:
+            raise RenderError(
+                f"LibreOffice did not convert {_names(failed)} to {fmt} "
+                f"(no output or empty output). LibreOffice said: {output}"
+            )
+    return results
+
+
+def convert_one(odt: bytes, fmt: str, name: str = "document") -> bytes:
+    """Convert one ODT document; see :func:`convert`."""
+    return convert({name: odt}, fmt)[name]
+
+
+def _run_soffice(command: list[str], timeout: float, keys: list[str]) -> str:
+    """Run soffice, return its combined output; RenderError on failure."""
+    env = dict(os.environ)
+    # soffice reads HOME for its fallback paths and may hang on a
+    # read-only one; our profile directory is writable and throwaway.
+    env.setdefault("HOME", tempfile.gettempdir())
+    env.pop("SAL_USE_VCLPLUGIN", None)
+    try:
+        # A session of its own so that a timeout kills oosplash and
+        # soffice.bin together rather than leaving an orphan behind.
+        process = subprocess.Popen(
+            command,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            start_new_session=True,
+        )
+    except OSError as exc:
+        raise RenderError(
+            f"LibreOffice could not be started to convert {_names(keys)} "
+            f"({command[0]}): {exc}"
+        ) from exc
+    try:
+        stdout, stderr = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill_group(process)
+        stdout, stderr = process.communicate()
+        raise RenderError(
+            f"LibreOffice timed out after {timeout:.0f} s converting "
+            f"{_names(keys)}. LibreOffice said: {_describe(stdout, stderr)}"
+        ) from None
+    said = _describe(stdout, stderr)
+    if process.returncode != 0:
+        raise RenderError(
+            f"LibreOffice failed (exit code {process.returncode}) converting "
+            f"{_names(keys)}. LibreOffice said: {said}"
+        )
+    return said
+
+
+def _kill_group(process: subprocess.Popen[bytes]) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def _describe(stdout: bytes, stderr: bytes) -> str:
+    parts = []
+    for label, stream in (("stderr", stderr), ("stdout", stdout)):
+        text = stream.decode("utf-8", "replace").strip()
+        if text:
+            parts.append(f"[{label}] {text}")
+    return " ".join(parts) or "(nothing)"
+
+
+def _names(keys: list[str]) -> str:
+    shown = ", ".join(repr(k) for k in keys[:5])
+    return shown + (f" and {len(keys) - 5} more" if len(keys) > 5 else "")
+
+
+def _safe_stem(key: str) -> str:
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "_", key)[:40].strip("_")
+    return stem or "doc"
