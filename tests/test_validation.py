@@ -375,7 +375,7 @@ def test_levels_sum_ignores_missing_and_invalid_parts() -> None:
 # ------------------------------------------------------ communes/endpoints ---
 
 
-def _commune_answers(endpoints: int, communes: int, without: int) -> dict:
+def _commune_answers(endpoints: int, communes: int, without: int) -> dict[str, Any]:
     return district_answers(
         **{
             "II.1.endpoints": endpoints,

@@ -33,7 +33,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 
 from . import validators
 from .forms import (
@@ -147,6 +147,8 @@ REASON_RULES: tuple[tuple[str, str], ...] = (
     ("II.1.reason", "II.1.communes_without_endpoint"),
 )
 
+Params = dict[str, Any]
+
 _TEXT_KINDS = ("char", "text", "ip", "email", "phone")
 _LINE_KINDS = ("operators", "incidents")
 _FORMAT_CHECKS: dict[str, Callable[[str | None], str | None]] = {
@@ -231,7 +233,7 @@ def _unanswered(question: Question, value: object) -> bool:
     return _blank(value)
 
 
-def _is_int(value: object) -> bool:
+def _is_int(value: object) -> TypeGuard[int]:
     # bool is an int subclass, but True is no count.
     return isinstance(value, int) and not isinstance(value, bool)
 
@@ -242,7 +244,7 @@ def _check_text(value: object) -> tuple[str, dict[str, Any]] | None:
     return None
 
 
-def _check_value(question: Question, value: object) -> list[tuple[str, dict]]:
+def _check_value(question: Question, value: object) -> list[tuple[str, Params]]:
     """Rules for a non-blank single value of ``question``."""
     kind = question.kind
     if kind in _TEXT_KINDS:
@@ -282,10 +284,10 @@ def _check_value(question: Question, value: object) -> list[tuple[str, dict]]:
     return []
 
 
-def _check_count(value: object) -> list[tuple[str, dict]]:
+def _check_count(value: object) -> list[tuple[str, Params]]:
     if not _is_int(value):
         return [("not_integer", {"value": value})]
-    if value < 0:  # type: ignore[operator]
+    if value < 0:
         return [("negative", {"value": value})]
     return []
 
@@ -299,7 +301,7 @@ _INCIDENT_LABELS = {key: (vi, en) for key, vi, en in INCIDENT_FIELDS}
 
 def _line_problems(
     question: Question, value: object
-) -> Iterator[tuple[str, str, dict, str, str]]:
+) -> Iterator[tuple[str, str, Params, str, str]]:
     """(code, rule, params, label suffix vi, label suffix en) for list answers."""
     lines = [] if value is None or value is False else value
     if not isinstance(lines, list | tuple):
@@ -337,7 +339,7 @@ def _line_problems(
 
 def _check_line(
     line: Mapping[str, object], operators: bool
-) -> Iterator[tuple[str, str, dict]]:
+) -> Iterator[tuple[str, str, Params]]:
     """(key, rule, params) for one operator or incident line."""
     keys = _OPERATOR_LABELS if operators else _INCIDENT_LABELS
     required = _OPERATOR_REQUIRED if operators else ("symptom",)
@@ -356,9 +358,9 @@ def _check_line(
             yield key, *wrong
             continue
         check = _FORMAT_CHECKS.get(key)
-        rule = check(str(value).strip()) if check else None
-        if rule:
-            yield key, rule, {"value": str(value).strip()}
+        failed = check(str(value).strip()) if check else None
+        if failed:
+            yield key, failed, {"value": str(value).strip()}
 
 
 # ------------------------------------------------------------- cross rules ---
@@ -366,14 +368,14 @@ def _check_line(
 
 def _cross_problems(
     form: FormDefinition, answers: Mapping[str, object]
-) -> Iterator[tuple[str, str, dict]]:
+) -> Iterator[tuple[str, str, Params]]:
     """(code, rule, params) of the cross-question rules that apply to ``form``."""
     codes = set(form.codes())
 
     def count(code: str) -> int | None:
         # Only valid counts take part; bad ones are reported on their own.
         value = answers.get(code)
-        return value if _is_int(value) and value >= 0 else None  # type: ignore
+        return value if _is_int(value) and value >= 0 else None
 
     for total_code, parts in SUM_RULES:
         if not codes.issuperset((total_code, *parts)):
@@ -429,7 +431,7 @@ def _lower_first(text: str) -> str:
 
 def _coverage_problems(
     codes: set[str], count: Callable[[str], int | None]
-) -> Iterator[tuple[str, str, dict]]:
+) -> Iterator[tuple[str, str, Params]]:
     for endpoints_code, communes_code, without_code in COVERAGE_RULES:
         if not codes.issuperset((endpoints_code, communes_code, without_code)):
             continue
