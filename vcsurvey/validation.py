@@ -259,7 +259,8 @@ def _check_value(question: Question, value: object) -> list[tuple[str, Params]]:
     if kind == "percent":
         if not isinstance(value, int | float) or isinstance(value, bool):
             return [("not_number", {"value": value})]
-        if not math.isfinite(value):
+        # ints skip isfinite(): it overflows on huge ones, which are finite
+        if isinstance(value, float) and not math.isfinite(value):
             return [("not_number", {"value": value})]
         if not 0 <= value <= 100:
             return [("percent_range", {"value": value})]
