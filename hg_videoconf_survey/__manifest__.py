@@ -1,0 +1,30 @@
+{
+    "name": "Video-Conference System Survey",
+    "summary": "Yearly survey of the online video-conference meeting system: "
+    "registry, survey rounds, sign-off, consolidation and archive",
+    "version": "18.0.1.0.0",
+    "category": "Productivity",
+    "author": "Sở TT&TT Hà Giang",
+    "website": "https://stttt.hagiang.gov.vn",
+    "license": "LGPL-3",
+    "depends": ["mail", "contacts", "web_hierarchy"],
+    "external_dependencies": {"python": ["hg-videoconf-survey-core"]},
+    "data": [
+        "security/vc_security.xml",
+        "security/ir.model.access.csv",
+        "security/vc_rules.xml",
+        "data/vc_unit_level_data.xml",
+        "views/vc_unit_views.xml",
+        "views/vc_unit_level_views.xml",
+        "views/vc_endpoint_views.xml",
+        "views/vc_mcu_views.xml",
+        "views/vc_operator_views.xml",
+        "views/res_users_views.xml",
+        "views/vc_menus.xml",
+    ],
+    "demo": [
+        "demo/vc_registry_demo.xml",
+    ],
+    "application": True,
+    "installable": True,
+}

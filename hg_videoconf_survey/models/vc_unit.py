@@ -1,0 +1,124 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class VcUnit(models.Model):
+    """A unit of the province's administration that takes part in the survey:
+    the provincial People's Committee, the Department, a district, a commune,
+    the IT centre.  Units form a tree."""
+
+    _name = "vc.unit"
+    _description = "Unit"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _parent_store = True
+    _order = "complete_name"
+    _rec_name = "complete_name"
+
+    name = fields.Char(required=True, tracking=True, translate=False)
+    complete_name = fields.Char(
+        compute="_compute_complete_name", store=True, recursive=True
+    )
+    code = fields.Char(required=True, tracking=True, index=True)
+    level_id = fields.Many2one(
+        "vc.unit.level", string="Level", required=True, tracking=True
+    )
+    parent_id = fields.Many2one(
+        "vc.unit", string="Parent Unit", index=True, ondelete="restrict", tracking=True
+    )
+    parent_path = fields.Char(index=True, unaccent=False)
+    child_ids = fields.One2many("vc.unit", "parent_id", string="Sub-units")
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Contact",
+        ondelete="restrict",
+        help="Address, e-mail and phone of the unit.",
+    )
+    street = fields.Char(related="partner_id.street", readonly=False)
+    city = fields.Char(related="partner_id.city", readonly=False)
+    email = fields.Char(related="partner_id.email", readonly=False)
+    phone = fields.Char(related="partner_id.phone", readonly=False)
+    head_id = fields.Many2one(
+        "res.users", string="Head", tracking=True, help="Signs off the unit's forms."
+    )
+    deputy_ids = fields.Many2many(
+        "res.users",
+        "vc_unit_deputy_rel",
+        "unit_id",
+        "user_id",
+        string="Deputies",
+        help='May sign off on behalf of the head ("KT.").',
+    )
+    preparer_ids = fields.Many2many(
+        "res.users",
+        "vc_unit_preparer_rel",
+        "unit_id",
+        "user_id",
+        string="Preparers",
+        help="Fill in the unit's survey forms.",
+    )
+    user_ids = fields.One2many("res.users", "vc_unit_id", string="Users")
+    endpoint_ids = fields.One2many("vc.endpoint", "unit_id", string="Endpoints")
+    endpoint_count = fields.Integer(compute="_compute_endpoint_count")
+    active = fields.Boolean(default=True, tracking=True)
+
+    _sql_constraints = [
+        ("code_uniq", "unique(code)", "The code of a unit must be unique."),
+    ]
+
+    @api.depends("name", "parent_id.complete_name")
+    def _compute_complete_name(self):
+        for unit in self:
+            if unit.parent_id:
+                unit.complete_name = f"{unit.parent_id.complete_name} / {unit.name}"
+            else:
+                unit.complete_name = unit.name
+
+    def _compute_endpoint_count(self):
+        groups = self.env["vc.endpoint"]._read_group(
+            [("unit_id", "in", self.ids)], ["unit_id"], ["__count"]
+        )
+        counts = {unit.id: count for unit, count in groups}
+        for unit in self:
+            unit.endpoint_count = counts.get(unit.id, 0)
+
+    @api.constrains("parent_id")
+    def _check_parent_id(self):
+        if self._has_cycle():
+            raise ValidationError(_("A unit cannot be its own parent or ancestor."))
+
+    @api.constrains("head_id", "deputy_ids", "preparer_ids")
+    def _check_members(self):
+        for unit in self:
+            members = unit.head_id | unit.deputy_ids | unit.preparer_ids
+            strangers = members.filtered(lambda u, unit=unit: u.vc_unit_id != unit)
+            if strangers:
+                raise ValidationError(
+                    _(
+                        "%(users)s do not belong to the unit %(unit)s: set their "
+                        "unit on the user first.",
+                        users=", ".join(strangers.mapped("name")),
+                        unit=unit.name,
+                    )
+                )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if not vals.get("partner_id"):
+                partner = self.env["res.partner"].create(
+                    self._prepare_partner_vals(vals)
+                )
+                vals["partner_id"] = partner.id
+        return super().create(vals_list)
+
+    def _prepare_partner_vals(self, vals):
+        return {"name": vals.get("name"), "is_company": True}
+
+    def action_view_endpoints(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "hg_videoconf_survey.vc_endpoint_action"
+        )
+        action["domain"] = [("unit_id", "child_of", self.id)]
+        action["context"] = {"default_unit_id": self.id}
+        return action

@@ -1,0 +1,22 @@
+from odoo import fields, models
+
+
+class VcUnitLevel(models.Model):
+    """Administrative level of a unit (province, department, district, ...).
+
+    Levels are data, not a hard-coded selection, so a province that adds a
+    tier (e.g. ward clusters) only adds a record.
+    """
+
+    _name = "vc.unit.level"
+    _description = "Unit Level"
+    _order = "sequence, id"
+
+    name = fields.Char(required=True, translate=True)
+    code = fields.Char(required=True)
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True)
+
+    _sql_constraints = [
+        ("code_uniq", "unique(code)", "The code of a unit level must be unique."),
+    ]
