@@ -250,6 +250,12 @@ def test_render_issued_with_blank_and_filled() -> None:
     filled = district.render_issued_with(number=512, day=5, month=1, year=2018)
     assert "công văn số:512/STTTT-CNTT ngày 05 tháng 01 năm 2018 của" in filled
     assert "{" not in district.render_issued_with()
+    # Nghị định 30/2020: a 0 before numbers and days below 10 and months 1-2
+    assert "số:05/STTTT-CNTT ngày 09 tháng 3 năm 2018" in (
+        district.render_issued_with(number=5, day=9, month=3, year=2018)
+    )
+    assert forms.nd30_month(2) == "02" and forms.nd30_month(11) == "11"
+    assert forms.nd30_number("7") == "07" and forms.nd30_number("15a") == "15a"
 
 
 def test_render_guidance_with_the_cutoff_date() -> None:

@@ -120,6 +120,17 @@ def render_text(text: str, year: int) -> str:
     return text.replace("{next_year}", str(year + 1))
 
 
+def nd30_number(number: str | int) -> str:
+    """A document number as Nghị định 30/2020 writes it: "05", "12", "05a"."""
+    text = str(number).strip()
+    return "0" + text if text.isdigit() and len(text) == 1 else text
+
+
+def nd30_month(month: int) -> str:
+    """A month as Nghị định 30/2020 writes it: months 1-2 get a leading 0."""
+    return f"{month:02d}" if month <= 2 else str(month)
+
+
 def format_date(value: date) -> str:
     """Date as the forms print it: dd/mm/yyyy."""
     return f"{value.day:02d}/{value.month:02d}/{value.year}"
@@ -275,9 +286,9 @@ class FormDefinition:
     ) -> str:
         """The "issued with dispatch ..." line; blanks print dotted leaders."""
         return self.issued_with.format(
-            number=_DOTS_NUMBER if number in (None, "") else number,
+            number=_DOTS_NUMBER if number in (None, "") else nd30_number(number),
             day=_DOTS_SHORT if day is None else f"{day:02d}",
-            month=_DOTS_SHORT if month is None else f"{month:02d}",
+            month=_DOTS_SHORT if month is None else nd30_month(month),
             year=_DOTS_SHORT if year is None else year,
         )
 
