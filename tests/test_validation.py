@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 import pytest
@@ -107,7 +109,7 @@ def rules(problems: list[Problem]) -> list[tuple[str, str]]:
     return [(p.code, p.rule) for p in problems]
 
 
-def check(form: Any, answers: dict[str, Any]) -> list[tuple[str, str]]:
+def check(form: Any, answers: Mapping[str, Any]) -> list[tuple[str, str]]:
     return rules(validate(form, answers))
 
 
@@ -119,6 +121,11 @@ def test_complete_forms_are_valid() -> None:
     assert validate(CENTER, center_answers()) == []
     assert is_valid(CENTER, center_answers())
     assert not is_valid(CENTER, {})
+
+
+def test_any_mapping_of_answers_is_accepted() -> None:
+    frozen = MappingProxyType(center_answers(**{"C.4": 120}))
+    assert check(CENTER, frozen) == [("C.4", "percent_range")]
 
 
 def test_empty_district_form_lists_every_required_answer_in_form_order() -> None:

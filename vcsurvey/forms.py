@@ -26,6 +26,11 @@ Text conventions:
     :meth:`FormDefinition.render_guidance`;
   - question I.10: ``{next_year}`` = round year + 1, see :func:`render_text`
     and :meth:`FormDefinition.render_question_text`.
+
+Answers (checked by :mod:`vcsurvey.validation`) are a dict keyed by question
+code: char/text/ip/email/phone a str, integer an int, percent an int or
+float, yesno a bool, status/choice a choice value, operators/incidents a list
+of dicts keyed as :data:`OPERATOR_FIELDS` / :data:`INCIDENT_FIELDS`.
 """
 
 from __future__ import annotations
