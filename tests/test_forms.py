@@ -145,6 +145,8 @@ def test_choices_of_the_contract() -> None:
         Choice("unstable", "Không ổn định", "Unstable"),
         Choice("not_working", "Không hoạt động", "Not working"),
     )
+    assert STATUS_CHOICES[2] == Choice("not_working", "Không hoạt động")
+    assert YESNO_CHOICES == (Choice("yes", "Có"), Choice("no", "Không"))
     assert [(c.value, c.label) for c in YESNO_CHOICES] == [
         ("yes", "Có"),
         ("no", "Không"),

@@ -35,6 +35,7 @@ of dicts keyed as :data:`OPERATOR_FIELDS` / :data:`INCIDENT_FIELDS`.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import date
 
@@ -62,7 +63,8 @@ class Choice:
 
     value: str
     label: str
-    label_en: str = ""
+    # Not compared: Choice("stable", "Ổn định") equals the defined choice.
+    label_en: str = dataclasses.field(default="", compare=False)
 
 
 STATUS_CHOICES: tuple[Choice, ...] = (
