@@ -509,6 +509,18 @@ def test_incident_lines_good() -> None:
     assert check(DISTRICT, district_answers(**{"II.5": (), "I.6": None})) == []
 
 
+def test_empty_odoo_fields_read_as_false_count_as_blank() -> None:
+    line = {"symptom": "Mất hình", "count": False, "cause": False, "fix": False}
+    answers = district_answers(**{"II.5": [line], "I.9": False, "II.8": False})
+    assert check(DISTRICT, answers) == []
+    answers = district_answers(**{"II.1.reason": False, "I.6": False})
+    assert check(DISTRICT, answers) == [("II.1.reason", "reason_required")]
+    line = {"symptom": False}
+    assert check(DISTRICT, district_answers(**{"I.6": [line]})) == [
+        ("I.6[1].symptom", "required")
+    ]
+
+
 def test_incident_lines_bad() -> None:
     lines = [
         {"count": 2, "cause": "Mất điện"},

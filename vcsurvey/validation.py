@@ -222,14 +222,15 @@ class Problem:
 
 
 def _blank(value: object) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
+    # Odoo reads an empty char/selection field as False.
+    if value is None or value is False:
+        return True
+    return isinstance(value, str) and not value.strip()
 
 
 def _unanswered(question: Question, value: object) -> bool:
-    # Odoo reads an empty char/selection field as False; only for yes/no is
-    # False an answer.
-    if value is False and question.kind != "yesno":
-        return True
+    if question.kind == "yesno":  # here False is the answer "Không"
+        return value is None or (isinstance(value, str) and not value.strip())
     return _blank(value)
 
 
@@ -304,7 +305,7 @@ def _line_problems(
     question: Question, value: object
 ) -> Iterator[tuple[str, str, Params, str, str]]:
     """(code, rule, params, label suffix vi, label suffix en) for list answers."""
-    lines = [] if value is None or value is False else value
+    lines = [] if _blank(value) else value
     if not isinstance(lines, list | tuple):
         yield question.code, "not_list", {"value": value}, "", ""
         return
