@@ -426,14 +426,17 @@ def _devices(prefix: str) -> Section:
 
 
 def _common_tail(part: str, first: int) -> tuple[Question, ...]:
-    """Overall status .. upgrade .. incidents .. needs .. efficiency (I.4-I.9)."""
-    n = first
+    """Overall status .. upgrade .. incidents .. needs .. efficiency.
+
+    Parts I and II print the same six questions, numbered from 4 (I.4-I.9)
+    and from 3 (II.3-II.8).
+    """
 
     def code(offset: int) -> str:
-        return f"{part}.{n + offset}"
+        return f"{part}.{first + offset}"
 
     def bullet(offset: int) -> str:
-        return f"{n + offset}."
+        return f"{first + offset}."
 
     return (
         _status(
