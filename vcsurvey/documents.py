@@ -421,10 +421,13 @@ def _section_blocks(
     return blocks
 
 
-def _label(question: Question, year: int, colon: bool = True) -> str:
+def _label(question: Question, year: int, inline: bool = False) -> str:
     parts = [question.bullet, render_text(question.text, year), question.hint]
     label = " ".join(p for p in parts if p)
-    if colon and not label.endswith((".", ":", ")", "?")):
+    # An answer written on the same line always follows a colon; a label
+    # whose answer goes below keeps the paper's own final punctuation.
+    ends = (":",) if inline else (".", ":", ")", "?")
+    if not label.endswith(ends):
         label += ":"
     return label
 
@@ -443,7 +446,7 @@ def _question_blocks(question: Question, answers: Mapping, year: int) -> list[di
     kind = question.kind
     if kind in _INLINE_KINDS:
         value = _scalar_text(question, raw) or LEADER_SHORT
-        return [_block("field", _label(question, year), value, question.code)]
+        return [_block("field", _label(question, year, True), value, question.code)]
     head = _block("question", _label(question, year), code=question.code)
     if kind in _CHOICE_KINDS:
         return [head, _block("choices", value=_choices_line(question, raw))]

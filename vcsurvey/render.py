@@ -34,7 +34,7 @@ FORMATS = ("pdf", "docx", "odt")
 # the Draw/Impress exporter for some inputs, naming the Writer one avoids it.
 _FILTERS = {
     "pdf": "pdf:writer_pdf_Export",
-    "docx": 'docx:"MS Word 2007 XML"',
+    "docx": "docx:MS Word 2007 XML",
     "odt": "odt:writer8",
 }
 # An ODT that py3o.template can fill must have these three parts.
