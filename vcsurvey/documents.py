@@ -442,7 +442,7 @@ def _shared_line_block(group: list[Question], answers: Mapping) -> dict:
 
 
 def _question_blocks(question: Question, answers: Mapping, year: int) -> list[dict]:
-    raw = answers.get(question.code)
+    raw = _answer(question, answers)
     kind = question.kind
     if kind in _INLINE_KINDS:
         value = _scalar_text(question, raw) or LEADER_SHORT
@@ -463,7 +463,17 @@ def _question_blocks(question: Question, answers: Mapping, year: int) -> list[di
     raise DocumentDataError(f"{question.code}: kind {kind!r} cannot be printed")
 
 
+def _answer(question: Question, answers: Mapping) -> Any:
+    value = answers.get(question.code)
+    # Odoo hands an empty field over as False; only a yes/no means "no" by it.
+    if value is False and question.kind != "yesno":
+        return None
+    return value
+
+
 def _scalar_text(question: Question, value: Any) -> str:
+    if value is False:
+        value = None
     if value is None or (isinstance(value, str) and not value.strip()):
         return ""
     if question.kind in ("integer", "percent"):
