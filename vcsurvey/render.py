@@ -60,6 +60,17 @@ class RenderError(Exception):
 def render_odt(template: str | Path | bytes, data: Mapping, *, name: str = "") -> bytes:
     """Fill ``template`` (path or ODT bytes) with ``data``; return ODT bytes."""
     label, raw = _load_template(template, name)
+    # py3o leaves its output zip open when rendering fails; on a BytesIO that
+    # zip's finaliser would later trip over the closed buffer, on a file of
+    # its own it closes cleanly.
+    with tempfile.TemporaryDirectory(prefix="vcsurvey-py3o-") as tmp:
+        target = Path(tmp) / "rendered.odt"
+        _fill(raw, target, data, label)
+        return target.read_bytes()
+
+
+def _fill(raw: bytes, target: Path, data: Mapping, label: str) -> None:
+    """py3o.template with escape_false; its errors become RenderError."""
     # Imported here so that the conversion half of this module works (and
     # its error messages show) even where py3o.template is not installed.
     from genshi.template.base import TemplateSyntaxError
@@ -67,9 +78,8 @@ def render_odt(template: str | Path | bytes, data: Mapping, *, name: str = "") -
     from py3o.template import Template
     from py3o.template.main import TemplateException
 
-    out = io.BytesIO()
     try:
-        template_obj = Template(io.BytesIO(raw), out, escape_false=True)
+        template_obj = Template(io.BytesIO(raw), str(target), escape_false=True)
         template_obj.render(dict(data))
     except UndefinedError as exc:
         raise RenderError(
@@ -86,9 +96,8 @@ def render_odt(template: str | Path | bytes, data: Mapping, *, name: str = "") -
         raise
     except Exception as exc:  # py3o/genshi/lxml raise a zoo of types
         raise RenderError(
-            f"template {label}: could not be filled " f"({type(exc).__name__}: {exc})"
+            f"template {label}: could not be filled ({type(exc).__name__}: {exc})"
         ) from exc
-    return out.getvalue()
 
 
 def _load_template(template: str | Path | bytes, name: str) -> tuple[str, bytes]:
