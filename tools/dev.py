@@ -479,6 +479,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     pg.ensure()
     conf = write_odoo_conf(src, pg, HTTP_PORT)
     try:
+        if args.reset and pg.db_exists(DEMO_DB):
+            say(f"dropping database {DEMO_DB} (--reset)")
+            pg.drop_db(DEMO_DB)
+            shutil.rmtree(
+                STATE / "filestore" / "filestore" / DEMO_DB, ignore_errors=True
+            )
         if not pg.db_exists(DEMO_DB):
             say(
                 f"creating database {DEMO_DB} with {ADDON} and its demo data "
@@ -525,10 +531,20 @@ def cmd_run(args: argparse.Namespace) -> int:
         proc = subprocess.Popen(
             odoo_cmd(src, conf, "-d", DEMO_DB, "--db-filter", f"^{DEMO_DB}$")
         )
+
+        def interrupted(signum, frame):
+            raise KeyboardInterrupt
+
+        # explicit handlers: a shell that starts us in the background leaves
+        # SIGINT ignored, and SIGTERM (e.g. from a service manager) must stop
+        # Odoo and PostgreSQL as cleanly as Ctrl-C does
+        signal.signal(signal.SIGINT, interrupted)
+        signal.signal(signal.SIGTERM, interrupted)
         try:
             return proc.wait()
         except KeyboardInterrupt:
-            proc.send_signal(signal.SIGINT)
+            say("stopping Odoo")
+            proc.terminate()
             try:
                 proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
@@ -638,6 +654,9 @@ def run_odoo_tests(src: Path, pg: Postgres, tags: str) -> tuple[int, int, str]:
     if skipped_browser:
         bad += 1
         note = f"browser tests were skipped: {skipped_browser[0]}"
+    if "demo data failed to install" in text:
+        bad += 1
+        note = "the demo data failed to install (see the log)"
     if rc != 0 and bad == 0:
         bad = 1
         note = f"odoo exited with {rc}"
@@ -752,6 +771,9 @@ def main(argv: list[str]) -> int:
         "--update",
         action="store_true",
         help="update the addon in the existing database first",
+    )
+    p_run.add_argument(
+        "--reset", action="store_true", help="drop the demo database and create it anew"
     )
     p_run.set_defaults(func=cmd_run)
     p_test = sub.add_parser("test", help="run the core and the Odoo tests")

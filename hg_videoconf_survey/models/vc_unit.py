@@ -25,7 +25,7 @@ class VcUnit(models.Model):
     parent_id = fields.Many2one(
         "vc.unit", string="Parent Unit", index=True, ondelete="restrict", tracking=True
     )
-    parent_path = fields.Char(index=True, unaccent=False)
+    parent_path = fields.Char(index=True)
     child_ids = fields.One2many("vc.unit", "parent_id", string="Sub-units")
     partner_id = fields.Many2one(
         "res.partner",
