@@ -385,14 +385,14 @@ def _overview(units: list[Mapping[str, Any]], deadline: date | None) -> dict[str
     }
 
 
-def _statuses(answers: Mapping[str, Any], network: str, unit: str) -> dict:
+def _statuses(answers: Mapping[str, Any], network: str, unit: str) -> dict[str, Any]:
     return {
         device: _status(answers.get(code), f"{unit} {code}")
         for device, code in _STATUS_CODES[network].items()
     }
 
 
-def _part1_row(name: str, code: str, answers: Mapping[str, Any]) -> dict:
+def _part1_row(name: str, code: str, answers: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "unit": name,
         "unit_code": code,
@@ -405,7 +405,7 @@ def _part1_row(name: str, code: str, answers: Mapping[str, Any]) -> dict:
     }
 
 
-def _part2_row(name: str, code: str, answers: Mapping[str, Any]) -> dict:
+def _part2_row(name: str, code: str, answers: Mapping[str, Any]) -> dict[str, Any]:
     def integer(key: str) -> int | None:
         return _integer(answers.get(key), f"{name} {key}")
 
@@ -422,8 +422,10 @@ def _part2_row(name: str, code: str, answers: Mapping[str, Any]) -> dict:
     }
 
 
-def _device_counts(part1: list[dict], part2: list[dict]) -> dict[str, dict]:
-    counts: dict[str, dict] = {}
+def _device_counts(
+    part1: list[dict[str, Any]], part2: list[dict[str, Any]]
+) -> dict[str, dict[str, Any]]:
+    counts: dict[str, dict[str, Any]] = {}
     for network, rows in (("province_district", part1), ("district_commune", part2)):
         counts[network] = {}
         for device in DEVICES:
@@ -434,7 +436,7 @@ def _device_counts(part1: list[dict], part2: list[dict]) -> dict[str, dict]:
     return counts
 
 
-def _incident_rows(unit: str, network: str, value: Any) -> list[dict]:
+def _incident_rows(unit: str, network: str, value: Any) -> list[dict[str, Any]]:
     rows = []
     for item in value or ():
         if isinstance(item, str):
@@ -454,7 +456,7 @@ def _incident_rows(unit: str, network: str, value: Any) -> list[dict]:
     return rows
 
 
-def _operator_rows(unit: str, value: Any) -> list[dict]:
+def _operator_rows(unit: str, value: Any) -> list[dict[str, Any]]:
     rows = []
     for item in value or ():
         row = {
@@ -516,12 +518,12 @@ def consolidate(round_data: Mapping[str, Any]) -> dict[str, Any]:
     overview = _overview(_by_name(units), deadline)
     replied = [u for u in _by_name(units) if _replied(u)]
 
-    part1: list[dict] = []
-    part2: list[dict] = []
-    incidents: list[dict] = []
-    needs: list[dict] = []
-    recommendations: list[dict] = []
-    operators: list[dict] = []
+    part1: list[dict[str, Any]] = []
+    part2: list[dict[str, Any]] = []
+    incidents: list[dict[str, Any]] = []
+    needs: list[dict[str, Any]] = []
+    recommendations: list[dict[str, Any]] = []
+    operators: list[dict[str, Any]] = []
     operators_short: list[str] = []
     centre: dict[str, Any] | None = None
 

@@ -103,7 +103,9 @@ def _names(names: Sequence[str]) -> str:
     return ", ".join(names)
 
 
-def resolve_meta(summary: Mapping[str, Any], meta: Mapping[str, Any] | None) -> dict:
+def resolve_meta(
+    summary: Mapping[str, Any], meta: Mapping[str, Any] | None
+) -> dict[str, Any]:
     """``meta`` with its defaults filled in from the round."""
     meta = dict(meta or {})
     province = summary["round"].get("province") or "Hà Giang"
@@ -207,7 +209,7 @@ def _statuses(row: Mapping[str, Any]) -> dict[str, str]:
     return {d: status_label(row[d]) for d in DEVICES}
 
 
-def _part1(summary: Mapping[str, Any]) -> tuple[list[dict], list[str]]:
+def _part1(summary: Mapping[str, Any]) -> tuple[list[dict[str, Any]], list[str]]:
     rows = _numbered(
         {
             "unit": r["unit"],
@@ -232,7 +234,7 @@ def _part1(summary: Mapping[str, Any]) -> tuple[list[dict], list[str]]:
     ]
 
 
-def _part2(summary: Mapping[str, Any]) -> tuple[list[dict], list[str]]:
+def _part2(summary: Mapping[str, Any]) -> tuple[list[dict[str, Any]], list[str]]:
     def pair(a: Any, b: Any) -> str:
         return f"{_text(a)}/{_text(b)}" if a is not None or b is not None else ""
 
@@ -258,7 +260,7 @@ def _part2(summary: Mapping[str, Any]) -> tuple[list[dict], list[str]]:
     ]
 
 
-def _communes(summary: Mapping[str, Any]) -> tuple[list[dict], list[str]]:
+def _communes(summary: Mapping[str, Any]) -> tuple[list[dict[str, Any]], list[str]]:
     rows = _numbered(
         {"unit": r["unit"], "count": _text(r["count"]), "reason": r["reason"]}
         for r in summary["communes_without"]
@@ -272,7 +274,7 @@ def _communes(summary: Mapping[str, Any]) -> tuple[list[dict], list[str]]:
     ]
 
 
-def _devices(summary: Mapping[str, Any]) -> tuple[list[dict], list[str]]:
+def _devices(summary: Mapping[str, Any]) -> tuple[list[dict[str, Any]], list[str]]:
     counts = summary["device_counts"]
     rows = []
     for device in DEVICES:
@@ -311,7 +313,7 @@ def _broken_devices(summary: Mapping[str, Any]) -> list[str]:
     return [f"{unit}: {'; '.join(items)}" for unit, items in found.items()]
 
 
-def _incidents(summary: Mapping[str, Any]) -> tuple[list[dict], list[str]]:
+def _incidents(summary: Mapping[str, Any]) -> tuple[list[dict[str, Any]], list[str]]:
     def endpoint(row: Mapping[str, Any], network: str) -> str:
         # The MCU's own line names the MCU as its "endpoint": say it once.
         return "" if row["endpoint"] == network else row["endpoint"]
@@ -337,7 +339,9 @@ def _incidents(summary: Mapping[str, Any]) -> tuple[list[dict], list[str]]:
     ]
 
 
-def _needs(summary: Mapping[str, Any]) -> tuple[list[dict], list[str], list[str]]:
+def _needs(
+    summary: Mapping[str, Any],
+) -> tuple[list[dict[str, Any]], list[str], list[str]]:
     districts = [r for r in summary["needs"] if r["form_type"] != "center"]
     rows = _numbered(
         {
@@ -442,7 +446,7 @@ def _gathered(summary: Mapping[str, Any], kind: str) -> list[str]:
 
 def _operators(
     summary: Mapping[str, Any], next_year: str
-) -> tuple[list[dict], list[str]]:
+) -> tuple[list[dict[str, Any]], list[str]]:
     rows = _numbered(
         {
             "unit": r["unit"],

@@ -66,7 +66,7 @@ def _q(sheet: str) -> str:
 
 
 def _col(index: int) -> str:
-    return get_column_letter(index)
+    return str(get_column_letter(index))
 
 
 def _title(ws: Worksheet, text: str, width: int) -> None:
@@ -146,11 +146,15 @@ def _table(
     return last
 
 
-def _status_columns(prefix: str = "") -> list[Column]:
-    return [
-        (f"{prefix}{DEVICE_LABELS[d]}", 13, lambda r, d=d: status_label(r[d]))
-        for d in DEVICES
-    ]
+def _status_getter(device: str) -> Callable[[Mapping[str, Any]], Any]:
+    def get(row: Mapping[str, Any]) -> str:
+        return status_label(row[device])
+
+    return get
+
+
+def _status_columns() -> list[Column]:
+    return [(DEVICE_LABELS[d], 13, _status_getter(d)) for d in DEVICES]
 
 
 PART1_COLUMNS: list[Column] = [
@@ -238,7 +242,7 @@ def _overview_sheet(
     summary: Mapping[str, Any],
     meta: Mapping[str, Any],
     part_rows: Mapping[str, tuple[int, int]],
-    total_cells: Mapping[str, str],
+    total_cells: Mapping[str, str | int],
 ) -> None:
     overview = summary["overview"]
     title = _round_title(
