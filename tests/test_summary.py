@@ -271,6 +271,29 @@ def test_render_xlsx_needs_no_libreoffice() -> None:
     )
 
 
+def test_meta_may_come_with_the_round_data() -> None:
+    round_data = {**make_round(), "meta": {"number": 9, "date": "2018-01-20"}}
+    out = render_summary(round_data, fmts=("xlsx",))
+    wb = openpyxl.load_workbook(io.BytesIO(out["xlsx"]))
+    assert (
+        wb["Tổng quan"]["A2"].value == "Kèm theo Báo cáo số 09/BC-STTTT ngày 20/01/2018"
+    )
+
+
+def test_formats_passed_as_meta_are_refused() -> None:
+    with pytest.raises(TypeError, match="fmts="):
+        render_summary(make_round(), ("pdf",))  # type: ignore[arg-type]
+
+
+def test_empty_round_still_renders() -> None:
+    empty = {"year": 2017, "province": "Hà Giang", "addressed": [], "submissions": []}
+    out = render_summary(empty, META, fmts=("odt", "xlsx"))
+    with zipfile.ZipFile(io.BytesIO(out["odt"])) as odt:
+        content = odt.read("content.xml").decode("utf-8")
+    assert "Trung tâm CNTT&amp;TT chưa gửi báo cáo." in content
+    assert "Chưa có huyện, thành phố nào gửi báo cáo phần này." in content
+
+
 def test_unknown_format_is_refused() -> None:
     with pytest.raises(RenderError, match="'html'"):
         render_summary(make_round(), META, fmts=("pdf", "html"))

@@ -548,7 +548,20 @@ def render_summary(
     meta: Mapping[str, Any] | None = None,
     fmts: Iterable[str] = ("odt", "pdf", "docx", "xlsx"),
 ) -> dict[str, bytes]:
-    """The summary of ``round_data`` in each of ``fmts`` (keys are formats)."""
+    """The summary of ``round_data`` in each of ``fmts`` (keys are formats).
+
+    ``meta`` defaults to ``round_data["meta"]`` (so that one file can carry
+    both for the CLI), else to the defaults of :func:`resolve_meta`.
+    """
+    if meta is None:
+        meta = round_data.get("meta")
+    if meta is not None and not isinstance(meta, Mapping):
+        # A tuple of formats passed positionally would otherwise be read as
+        # meta and fail far from the mistake.
+        raise TypeError(
+            f"render_summary: meta must be a mapping, got {meta!r} "
+            "(pass the formats as fmts=...)"
+        )
     fmts = list(dict.fromkeys(fmts))
     unknown = [f for f in fmts if f not in OUTPUT_FORMATS]
     if unknown:
