@@ -9,8 +9,10 @@ Inputs are JSON or YAML (chosen by the file's suffix, else JSON first):
 ``dispatch`` takes the dispatch mapping documented in
 :mod:`vcsurvey.documents`; ``form`` takes ``{"form_type": "district",
 "version": "2017", "meta": {...}, "answers": {...}}``; ``summary`` takes the
-round data of :mod:`vcsurvey.summary`.  Bad input exits with status 2 and one
-line saying what is wrong; a failed rendering exits with status 1.
+round data of :mod:`vcsurvey.consolidate` with an optional ``"meta"``
+mapping for the report (see :mod:`vcsurvey.summary`).  Bad input exits with
+status 2 and one line saying what is wrong; a failed rendering exits with
+status 1.
 """
 
 from __future__ import annotations
@@ -167,22 +169,35 @@ def cmd_form(args: argparse.Namespace) -> list[Path]:
 
 
 def cmd_summary(args: argparse.Namespace) -> list[Path]:
+    # Imported lazily: the summary is another module's job and the other
+    # commands must work without it.
     try:
-        from vcsurvey.summary import render_summary
+        from vcsurvey.summary import OUTPUT_FORMATS, render_summary
     except ImportError as exc:
-        if exc.name not in ("vcsurvey.summary",):
+        if exc.name != "vcsurvey.summary":
             raise
         raise InputError(
             "the summary report is not available in this version "
             "(vcsurvey.summary is missing)"
         ) from None
-    data = load_input(args.input)
+    unknown = [f for f in args.format if f not in OUTPUT_FORMATS]
+    if unknown:
+        raise InputError(
+            f"unknown summary format(s) {', '.join(unknown)}; "
+            f"choose from {','.join(OUTPUT_FORMATS)}"
+        )
+    data = dict(load_input(args.input))
+    # The round's data as vcsurvey.consolidate takes it, plus an optional
+    # "meta" mapping for the report itself (number, date, signer, ...).
+    meta = data.pop("meta", None)
+    if meta is not None and not isinstance(meta, Mapping):
+        raise InputError(f"{args.input}: 'meta' must be a mapping")
     try:
-        outputs = render_summary(data, args.format)
+        outputs = render_summary(data, meta=meta, fmts=args.format)
+    except RenderError:
+        raise
     except (KeyError, TypeError, ValueError) as exc:
-        if isinstance(exc, RenderError):
-            raise
-        raise InputError(f"{args.input}: bad round data: {exc}") from None
+        raise InputError(f"{args.input}: bad round data: {exc!r}") from None
     return _write(args.output, "bao-cao-tong-hop", outputs)
 
 
