@@ -511,6 +511,10 @@ def summary_workbook(
         ws.sheet_view.zoomScale = 100
         ws.page_setup.orientation = "landscape"
         ws.page_setup.paperSize = ws.PAPERSIZE_A4
+        # Print each sheet one page wide, as many pages long as it needs.
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
         ws.print_title_rows = "1:2"
     wb.properties.creator = meta.get("agency") or "Sở Thông tin và Truyền thông"
     wb.properties.title = _round_title(summary, "Tổng hợp kết quả khảo sát")
