@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import io
+import re
 import shutil
 import subprocess
 import unicodedata
@@ -401,6 +402,28 @@ def test_pdf_pages_are_a4_and_numbered_from_page_two(
     second = _pdftotext(rendered["pdf"], 2).split()
     assert first[0] == "UBND"  # no page number on the first page
     assert second[0] == "2"
+
+
+@pytest.mark.libreoffice
+def test_pdf_text_stays_within_nd30_margins(rendered: dict[str, Path]) -> None:
+    """Left 30 mm, right 15 mm, top 20 mm (page 1), bottom 20 mm."""
+    html = subprocess.run(
+        [_tool("pdftotext"), "-bbox", str(rendered["pdf"]), "-"],
+        check=True,
+        capture_output=True,
+    ).stdout.decode("utf-8")
+    mm = 72 / 25.4
+    for number, page in enumerate(html.split("<page ")[1:], start=1):
+        words = re.findall(
+            r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)"', page
+        )
+        assert words, f"page {number} has no text"
+        boxes = [tuple(map(float, w)) for w in words]
+        assert min(b[0] for b in boxes) >= 30 * mm - 1, number
+        assert max(b[2] for b in boxes) <= 210 * mm - 15 * mm + 1, number
+        assert max(b[3] for b in boxes) <= 297 * mm - 20 * mm + 1, number
+        if number == 1:
+            assert min(b[1] for b in boxes) >= 20 * mm - 1
 
 
 @pytest.mark.libreoffice
