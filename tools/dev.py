@@ -42,6 +42,8 @@ REQUIREMENT_FILES = ["requirements.txt", "requirements-dev.txt", "pyproject.toml
 DEBIAN_PACKAGES = {
     "postgresql": "/usr/lib/postgresql/*/bin/initdb",
     "libreoffice-writer-nogui": "/usr/bin/soffice",
+    # the summary workbook is recalculated by LibreOffice in the tests
+    "libreoffice-calc-nogui": "/usr/lib/libreoffice/program/libsclo.so",
     "fonts-liberation2": "/usr/share/fonts/truetype/liberation2",
     "poppler-utils": "/usr/bin/pdftotext",
     # psycopg2 and python-ldap-free Odoo build from source against these

@@ -1,1 +1,1 @@
-from . import test_registry
+from . import test_registry, test_survey_workflow

@@ -1,4 +1,7 @@
-from odoo.tests import TransactionCase, new_test_user
+from datetime import timedelta
+
+from odoo import fields
+from odoo.tests import Form, TransactionCase, new_test_user
 
 MODULE = "hg_videoconf_survey"
 
@@ -146,3 +149,112 @@ class VcCommon(TransactionCase):
         )
         user.vc_unit_id = unit
         return user
+
+
+class VcSurveyCommon(VcCommon):
+    """A dispatched round addressed to two districts and the IT centre."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.round = cls._make_round(year=2017)
+        cls.round.with_user(cls.officer).action_dispatch()
+        subs = cls.round.submission_ids
+        cls.sub_a = subs.filtered(lambda s: s.unit_id == cls.district_a)
+        cls.sub_b = subs.filtered(lambda s: s.unit_id == cls.district_b)
+        cls.sub_c = subs.filtered(lambda s: s.unit_id == cls.centre)
+
+    @classmethod
+    def _make_round(cls, year):
+        return (
+            cls.env["vc.survey.round"]
+            .with_user(cls.officer)
+            .create(
+                {
+                    "name": f"Khảo sát năm {year}",
+                    "year": year,
+                    "subject": "báo cáo công tác quản lý, vận hành hệ thống giao ban "
+                    f"trực tuyến trên địa bàn tỉnh năm {year}",
+                    "deadline": fields.Date.today() + timedelta(days=30),
+                    "signer_name": "Nguyễn Văn Tuệ",
+                    "line_ids": [
+                        (0, 0, {"unit_id": cls.district_a.id, "form_type": "district"}),
+                        (0, 0, {"unit_id": cls.district_b.id, "form_type": "district"}),
+                        (0, 0, {"unit_id": cls.centre.id, "form_type": "center"}),
+                    ],
+                }
+            )
+        )
+
+    @staticmethod
+    def _fill_district_form(form):
+        form.q_b_name = "Trần Văn Bình"
+        form.q_b_position = "Chuyên viên"
+        form.q_b_phone = "0987654301"
+        form.q_b_email = "tvbinh@example.gov.vn"
+        form.q_i_1_location = "Hội trường UBND huyện"
+        form.q_i_1_meetings = 24
+        form.q_i_2 = "yes"
+        form.q_i_3_camera = "stable"
+        form.q_i_3_microphone = "stable"
+        form.q_i_3_audio = "unstable"
+        form.q_i_3_vcs = "stable"
+        form.q_i_4 = "stable"
+        form.q_i_5 = "no"
+        form.q_i_7 = "yes"
+        form.q_i_8 = "no"
+        form.q_i_9 = "Tiết kiệm chi phí đi lại"
+        for name, phone, email in (
+            ("Nguyễn Văn A", "0912345678", "nva@example.gov.vn"),
+            ("Lê Thị B", "02193856123", "ltb@example.gov.vn"),
+        ):
+            with form.q_i_10_ids.new() as line:
+                line.name = name
+                line.position = "Chuyên viên"
+                line.phone = phone
+                line.email = email
+        with form.q_i_6_ids.new() as incident:
+            incident.symptom = "Mất tiếng"
+            incident.count = 2
+            incident.cause = "Lỏng dây micro"
+        form.q_ii_1_endpoints = 1
+        form.q_ii_1_communes = 1
+        form.q_ii_1_communes_without_endpoint = 0
+        form.q_ii_1_meetings = 6
+        form.q_ii_2_camera = "unstable"
+        form.q_ii_2_microphone = "stable"
+        form.q_ii_2_audio = "stable"
+        form.q_ii_2_vcs = "stable"
+        form.q_ii_3 = "unstable"
+        form.q_ii_4 = "no"
+        form.q_ii_6 = "yes"
+        form.q_ii_7 = "yes"
+
+    @staticmethod
+    def _fill_center_form(form):
+        form.q_b_name = "Phạm Quốc Hưng"
+        form.q_b_phone = "0912345601"
+        form.q_c_1_name = "Phạm Quốc Hưng"
+        form.q_c_1_phone = "0912345601"
+        form.q_c_1_email = "pqhung@example.gov.vn"
+        form.q_c_1_endpoint = "Văn phòng UBND tỉnh"
+        form.q_c_1_sessions = 40
+        form.q_c_1_level4 = 5
+        form.q_c_1_level3 = 10
+        form.q_c_1_level2 = 25
+        form.q_c_2 = "yes"
+        form.q_c_3 = "one_hour_before"
+        form.q_c_4 = 12.5
+        form.q_c_5_mcu_ip = "10.99.0.2"
+        form.q_c_5_maintenance = "yes"
+        form.q_c_7 = "yes"
+        form.q_c_8_full = "no"
+
+    def _fill_and_submit(self, sub):
+        user = sub.unit_id.preparer_ids[:1]
+        with Form(sub.with_user(user)) as form:
+            if sub.form_type == "district":
+                self._fill_district_form(form)
+            else:
+                self._fill_center_form(form)
+        sub.with_user(user).action_submit()

@@ -1,0 +1,386 @@
+from datetime import date, timedelta
+
+from markupsafe import Markup
+
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, UserError
+
+from vcsurvey import forms, workflow
+
+DEFAULT_LEGAL_BASIS = (
+    "Quyết định số 1373/QĐ-UBND ngày 24/7/2017 của UBND tỉnh Hà Giang về việc "
+    "ban hành quy chế quản lý, vận hành và sử dụng các hệ thống giao ban trực "
+    "tuyến trên địa bàn tỉnh"
+)
+DEFAULT_RECIPIENTS = "UBND các huyện, thành phố\nTrung tâm CNTT & Truyền thông"
+DEFAULT_CC = "Lãnh đạo Sở\nVnptioffice"
+REMINDER_DAYS_PARAM = "hg_videoconf_survey.reminder_days"
+
+
+def _default_year():
+    return date.today().year
+
+
+class VcSurveyRound(models.Model):
+    """A yearly survey round: the dispatch, the addressed units and their
+    submissions."""
+
+    _name = "vc.survey.round"
+    _description = "Survey Round"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "year desc, id desc"
+
+    name = fields.Char(required=True, tracking=True)
+    year = fields.Integer(required=True, default=_default_year, tracking=True)
+    form_version = fields.Selection(
+        selection=lambda self: [(v, v) for v in forms.versions()],
+        required=True,
+        default=lambda self: forms.CURRENT_VERSION,
+        help="Version of the forms' questions used by this round.",
+    )
+    state = fields.Selection(
+        [
+            ("draft", "Draft"),
+            ("dispatched", "Dispatched"),
+            ("consolidated", "Consolidated"),
+            ("archived", "Archived"),
+        ],
+        default="draft",
+        required=True,
+        tracking=True,
+        copy=False,
+        index=True,
+    )
+    province = fields.Char(default="Hà Giang", required=True)
+    user_id = fields.Many2one(
+        "res.users",
+        string="Responsible officer",
+        default=lambda self: self.env.user,
+        tracking=True,
+    )
+    # the dispatch (công văn)
+    dispatch_number = fields.Integer(readonly=True, copy=False, tracking=True)
+    dispatch_notation = fields.Char(default="STTTT-CNTT", required=True)
+    dispatch_date = fields.Date(tracking=True, copy=False)
+    subject = fields.Char(
+        required=True,
+        tracking=True,
+        help='Printed after "V/v" on the dispatch.',
+    )
+    legal_basis = fields.Text(
+        default=DEFAULT_LEGAL_BASIS,
+        help='One legal basis per line; printed as "Căn cứ ...".',
+    )
+    recipients = fields.Text(
+        default=DEFAULT_RECIPIENTS, help='"Kính gửi" list, one recipient per line.'
+    )
+    cc = fields.Text(
+        string="Copies to",
+        default=DEFAULT_CC,
+        help='"Nơi nhận" besides the addressees and the archive, one per line.',
+    )
+    deadline = fields.Date(required=True, tracking=True)
+    softcopy_email = fields.Char(string="Soft-copy e-mail")
+    signer_title = fields.Char(default="GIÁM ĐỐC", required=True)
+    signer_name = fields.Char()
+    signer_delegation = fields.Selection(
+        [("KT.", "KT. (on behalf of)")], help="Set when a deputy signs."
+    )
+    signer_position = fields.Char(help="The deputy's own position.")
+    cutoff_date = fields.Date(
+        string="Data cut-off date", help="Defaults to 31/12 of the year."
+    )
+    reminder_days = fields.Integer(
+        default=lambda self: int(
+            self.env["ir.config_parameter"].sudo().get_param(REMINDER_DAYS_PARAM, 3)
+        ),
+        help="Reminders are e-mailed this many days before the deadline.",
+    )
+    line_ids = fields.One2many(
+        "vc.survey.round.line", "round_id", string="Addressed units", copy=True
+    )
+    submission_ids = fields.One2many("vc.survey.submission", "round_id")
+    # progress
+    count_addressed = fields.Integer(compute="_compute_progress")
+    count_submitted = fields.Integer(compute="_compute_progress")
+    count_approved = fields.Integer(compute="_compute_progress")
+    count_received = fields.Integer(compute="_compute_progress")
+    count_late = fields.Integer(compute="_compute_progress")
+    progress = fields.Float(compute="_compute_progress")
+    missing_unit_ids = fields.Many2many(
+        "vc.unit", compute="_compute_progress", string="Units still missing"
+    )
+    can_dispatch = fields.Boolean(compute="_compute_can_dispatch")
+
+    _sql_constraints = [
+        ("year_positive", "CHECK(year > 2000)", "The year of a round is invalid."),
+    ]
+
+    @api.depends("line_ids", "submission_ids.state", "submission_ids.is_late")
+    def _compute_progress(self):
+        Submission = self.env["vc.survey.submission"]
+        groups = Submission._read_group(
+            [("round_id", "in", self.ids)], ["round_id", "state"], ["__count"]
+        )
+        late = dict(
+            Submission._read_group(
+                [("round_id", "in", self.ids), ("is_late", "=", True)],
+                ["round_id"],
+                ["__count"],
+            )
+        )
+        by_round = {}
+        for rnd, state, count in groups:
+            by_round.setdefault(rnd.id, {})[state] = count
+        for rnd in self:
+            states = by_round.get(rnd.id, {})
+            approved = states.get("approved", 0)
+            received = states.get("received", 0)
+            rnd.count_addressed = len(rnd.line_ids)
+            rnd.count_submitted = states.get("submitted", 0)
+            rnd.count_approved = approved
+            rnd.count_received = received
+            rnd.count_late = late.get(rnd, 0)
+            rnd.progress = (
+                100.0 * (approved + received) / len(rnd.line_ids) if rnd.line_ids else 0
+            )
+            done = rnd.submission_ids.filtered(
+                lambda s: s.state in ("approved", "received")
+            ).unit_id
+            rnd.missing_unit_ids = rnd.line_ids.unit_id - done
+
+    @api.depends_context("uid")
+    @api.depends("state")
+    def _compute_can_dispatch(self):
+        officer = self.env.user.has_group(
+            "hg_videoconf_survey.group_department_officer"
+        )
+        for rnd in self:
+            rnd.can_dispatch = officer and rnd.state == "draft"
+
+    @api.onchange("year")
+    def _onchange_year(self):
+        if self.year and not self.name:
+            self.name = _("Survey %(year)s", year=self.year)
+        if self.year and not self.subject:
+            self.subject = (
+                "báo cáo công tác quản lý, vận hành hệ thống giao ban trực tuyến "
+                f"trên địa bàn tỉnh năm {self.year}"
+            )
+
+    def write(self, vals):
+        if not self.env.context.get("vc_workflow") and any(
+            r.state == "archived" for r in self
+        ):
+            raise UserError(_("An archived survey round is read-only."))
+        return super().write(vals)
+
+    def unlink(self):
+        if any(r.state != "draft" for r in self):
+            raise UserError(_("Only draft survey rounds can be deleted."))
+        return super().unlink()
+
+    def _get_cutoff(self):
+        self.ensure_one()
+        return self.cutoff_date or forms.default_cutoff(self.year)
+
+    def _check_officer(self):
+        if self.env.su:
+            return
+        if not self.env.user.has_group("hg_videoconf_survey.group_department_officer"):
+            raise AccessError(_("Only a Department officer can do this."))
+
+    def _move(self, event):
+        """Next state of the round for ``event`` (UserError if not allowed)."""
+        self.ensure_one()
+        try:
+            return workflow.next_state(workflow.ROUND_TRANSITIONS, self.state, event)
+        except workflow.WorkflowError as exc:
+            lang = "vi" if (self.env.lang or "").startswith("vi") else "en"
+            raise UserError(exc.message(lang)) from None
+
+    def action_dispatch(self):
+        """Send the round: one submission per addressed unit, preparers told."""
+        self.ensure_one()
+        self._check_officer()
+        self.env.cr.execute(
+            "SELECT id FROM vc_survey_round WHERE id = %s FOR UPDATE", [self.id]
+        )
+        self.invalidate_recordset(["state"])
+        new_state = self._move("dispatch")
+        if not self.line_ids:
+            raise UserError(_("Add the units this round is addressed to first."))
+        vals = {"state": new_state}
+        if not self.dispatch_date:
+            vals["dispatch_date"] = fields.Date.context_today(self)
+        self.with_context(vc_workflow=True).write(vals)
+        Submission = self.env["vc.survey.submission"]
+        submissions = Submission.create(
+            [self._prepare_submission_vals(line) for line in self.line_ids]
+        )
+        for sub in submissions:
+            self._notify_unit(sub)
+        self.message_post(
+            body=_(
+                "Dispatched to %(count)s units; deadline %(deadline)s.",
+                count=len(submissions),
+                deadline=self.deadline.strftime("%d/%m/%Y"),
+            ),
+            subtype_xmlid="mail.mt_note",
+        )
+        return True
+
+    def _prepare_submission_vals(self, line):
+        """Prefill what the registry already knows about the unit."""
+        unit = line.unit_id
+        vals = {
+            "round_id": self.id,
+            "unit_id": unit.id,
+            "form_type": line.form_type,
+            "q_b_unit": unit.name,
+        }
+        Endpoint = self.env["vc.endpoint"].sudo()
+        if line.form_type == "district":
+            main = Endpoint.search(
+                [("unit_id", "=", unit.id), ("network", "=", "province_district")],
+                limit=1,
+            )
+            if main:
+                vals["q_i_1_location"] = main.location or main.name
+                vals["q_i_1_ip"] = main.ip_address
+            communes = unit.sudo().child_ids
+            vals["q_ii_1_communes"] = len(communes)
+            vals["q_ii_1_endpoints"] = Endpoint.search_count(
+                [("unit_id", "in", communes.ids), ("network", "=", "district_commune")]
+            )
+        else:
+            mcu = (
+                self.env["vc.mcu"]
+                .sudo()
+                .search([("owner_unit_id", "=", unit.id)], limit=1)
+            )
+            if mcu:
+                vals["q_c_5_mcu_ip"] = mcu.ip_address
+        return vals
+
+    def _notify_unit(self, submission):
+        unit = submission.unit_id.sudo()
+        people = unit.preparer_ids | unit.head_id | unit.deputy_ids
+        people |= unit.user_ids.filtered(
+            lambda u: u.has_group("hg_videoconf_survey.group_unit_preparer")
+        )
+        submission.message_subscribe(partner_ids=people.partner_id.ids)
+        preparers = (unit.preparer_ids or unit.user_ids).filtered(
+            lambda u: u.has_group("hg_videoconf_survey.group_unit_preparer")
+        )
+        submission.message_post(
+            body=Markup("<p>%s</p>")
+            % _(
+                "The Department asks %(unit)s to fill in the survey form of "
+                "%(round)s and send it, signed off by the head, before %(deadline)s.",
+                unit=unit.name,
+                round=self.name,
+                deadline=self.deadline.strftime("%d/%m/%Y"),
+            ),
+            partner_ids=preparers.partner_id.ids,
+            subtype_xmlid="mail.mt_comment",
+        )
+        for user in preparers:
+            submission.activity_schedule(
+                "mail.mail_activity_data_todo",
+                date_deadline=self.deadline,
+                summary=_("Fill in the survey form"),
+                user_id=user.id,
+            )
+
+    def action_view_submissions(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "hg_videoconf_survey.vc_survey_submission_action"
+        )
+        action["domain"] = [("round_id", "=", self.id)]
+        action["context"] = {"search_default_group_state": 1}
+        return action
+
+    # ------------------------------------------------------------------
+    # reminders (daily cron)
+    # ------------------------------------------------------------------
+    @api.model
+    def _cron_send_reminders(self, today=None):
+        """E-mail units whose form is not approved N days before the deadline;
+        after the deadline mark them late and tell them once."""
+        today = today or fields.Date.context_today(self)
+        reminder = self.env.ref("hg_videoconf_survey.mail_template_reminder")
+        late = self.env.ref("hg_videoconf_survey.mail_template_late")
+        rounds = self.search([("state", "=", "dispatched")])
+        for rnd in rounds:
+            pending = rnd.submission_ids.filtered(
+                lambda s: s.state in ("draft", "submitted")
+            )
+            window_start = rnd.deadline - timedelta(days=max(rnd.reminder_days, 0))
+            for sub in pending:
+                recipients = sub._reminder_partners()
+                if not recipients:
+                    continue
+                if today > rnd.deadline:
+                    if not sub.late_notified:
+                        late.send_mail(
+                            sub.id,
+                            email_values={"recipient_ids": [(6, 0, recipients.ids)]},
+                        )
+                        sub.with_context(vc_workflow=True).write(
+                            {"is_late": True, "late_notified": True}
+                        )
+                elif window_start <= today and sub.last_reminder_date != today:
+                    reminder.send_mail(
+                        sub.id,
+                        email_values={"recipient_ids": [(6, 0, recipients.ids)]},
+                    )
+                    sub.with_context(vc_workflow=True).write(
+                        {"last_reminder_date": today}
+                    )
+        return True
+
+
+class VcSurveyRoundLine(models.Model):
+    """A unit the round is addressed to and the form it gets."""
+
+    _name = "vc.survey.round.line"
+    _description = "Addressed Unit"
+    _order = "round_id, form_type desc, unit_id"
+
+    round_id = fields.Many2one(
+        "vc.survey.round", required=True, ondelete="cascade", index=True
+    )
+    unit_id = fields.Many2one("vc.unit", string="Unit", required=True)
+    form_type = fields.Selection(
+        [("district", "District form"), ("center", "IT centre form")],
+        required=True,
+        default="district",
+    )
+
+    _sql_constraints = [
+        (
+            "round_unit_uniq",
+            "unique(round_id, unit_id)",
+            "A unit is addressed only once in a round.",
+        ),
+    ]
+
+    def write(self, vals):
+        if any(line.round_id.state != "draft" for line in self):
+            raise UserError(
+                _("The addressed units can only change while the round is a draft.")
+            )
+        return super().write(vals)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        rounds = self.env["vc.survey.round"].browse(
+            [v["round_id"] for v in vals_list if v.get("round_id")]
+        )
+        if any(r.state != "draft" for r in rounds):
+            raise UserError(
+                _("The addressed units can only change while the round is a draft.")
+            )
+        return super().create(vals_list)

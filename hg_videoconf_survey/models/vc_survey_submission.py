@@ -1,0 +1,677 @@
+from markupsafe import Markup, escape
+
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+
+from vcsurvey import forms, validation, workflow
+
+from .survey_fields import LINE_KINDS, answer_fields, field_name
+
+FORM_TYPES = [("district", "District form"), ("center", "IT centre form")]
+STATES = [
+    ("draft", "Draft"),
+    ("submitted", "Waiting for approval"),
+    ("approved", "Approved"),
+    ("received", "Received by the Department"),
+]
+# Device statuses of the two networks, stored again as lines so they pivot.
+DEVICE_STATUS_QUESTIONS = {
+    "province_district": {
+        "camera": "I.3.camera",
+        "microphone": "I.3.microphone",
+        "audio": "I.3.audio",
+        "vcs": "I.3.vcs",
+        "overall": "I.4",
+    },
+    "district_commune": {
+        "camera": "II.2.camera",
+        "microphone": "II.2.microphone",
+        "audio": "II.2.audio",
+        "vcs": "II.2.vcs",
+        "overall": "II.3",
+    },
+}
+# Fields that workflow methods, mail and the ORM may change on a submission
+# that is no longer a draft; every other field is an answer and is frozen.
+WORKFLOW_FIELDS = {
+    "state",
+    "submitted_on",
+    "submitted_by_id",
+    "approved_on",
+    "approved_by_id",
+    "signed_as",
+    "received_on",
+    "received_by_id",
+    "is_late",
+    "last_reminder_date",
+    "late_notified",
+}
+
+
+class VcSurveySubmission(models.Model):
+    """One unit's survey form (phiếu khảo sát) in a survey round."""
+
+    _name = "vc.survey.submission"
+    _description = "Survey Submission"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "round_id desc, unit_id"
+
+    round_id = fields.Many2one(
+        "vc.survey.round", required=True, ondelete="cascade", index=True, readonly=True
+    )
+    unit_id = fields.Many2one(
+        "vc.unit", string="Unit", required=True, index=True, readonly=True
+    )
+    form_type = fields.Selection(FORM_TYPES, required=True, readonly=True)
+    form_version = fields.Selection(related="round_id.form_version")
+    year = fields.Integer(related="round_id.year", store=True)
+    deadline = fields.Date(related="round_id.deadline")
+    state = fields.Selection(
+        STATES, default="draft", required=True, tracking=True, copy=False, index=True
+    )
+    submitted_on = fields.Datetime(readonly=True, copy=False)
+    submitted_by_id = fields.Many2one("res.users", readonly=True, copy=False)
+    approved_on = fields.Datetime(readonly=True, copy=False, tracking=True)
+    approved_by_id = fields.Many2one(
+        "res.users", string="Signed by", readonly=True, copy=False, tracking=True
+    )
+    signed_as = fields.Selection(
+        [("head", "Head"), ("deputy", "Deputy (KT.)")],
+        readonly=True,
+        copy=False,
+        help='A deputy signs on behalf of the head: the form prints "KT.".',
+    )
+    received_on = fields.Datetime(readonly=True, copy=False)
+    received_by_id = fields.Many2one("res.users", readonly=True, copy=False)
+    is_late = fields.Boolean(
+        string="Late", readonly=True, copy=False, index=True, tracking=True
+    )
+    last_reminder_date = fields.Date(readonly=True, copy=False)
+    late_notified = fields.Boolean(readonly=True, copy=False)
+    device_status_ids = fields.One2many(
+        "vc.survey.device.status", "submission_id", readonly=True
+    )
+    form_title = fields.Char(compute="_compute_form_texts")
+    form_audience = fields.Char(compute="_compute_form_texts")
+    guidance_html = fields.Html(
+        string="General guidance", compute="_compute_guidance_html", sanitize=False
+    )
+    can_submit = fields.Boolean(compute="_compute_can")
+    can_approve = fields.Boolean(compute="_compute_can")
+    can_return = fields.Boolean(compute="_compute_can")
+    can_receive = fields.Boolean(compute="_compute_can")
+    can_reopen = fields.Boolean(compute="_compute_can")
+    can_edit = fields.Boolean(compute="_compute_can")
+    # one field per question of the forms (q_b_name, q_i_3_camera, ...)
+    locals().update(answer_fields())
+
+    _sql_constraints = [
+        (
+            "round_unit_uniq",
+            "unique(round_id, unit_id)",
+            "A unit has one submission per survey round.",
+        ),
+    ]
+
+    # ------------------------------------------------------------------
+    # computes
+    # ------------------------------------------------------------------
+    @api.depends("round_id.name", "unit_id.name")
+    def _compute_display_name(self):
+        for sub in self:
+            sub.display_name = f"{sub.unit_id.name or ''} – {sub.round_id.name or ''}"
+
+    @api.depends("form_type", "form_version", "round_id.year", "round_id.province")
+    def _compute_form_texts(self):
+        for sub in self:
+            if not sub.form_type or not sub.round_id:
+                sub.form_title = sub.form_audience = False
+                continue
+            form = sub._get_form()
+            sub.form_title = form.render_title(
+                sub.round_id.year, sub.round_id.province or "Hà Giang"
+            )
+            sub.form_audience = form.audience
+
+    @api.depends("form_type", "form_version", "round_id.cutoff_date")
+    def _compute_guidance_html(self):
+        for sub in self:
+            if not sub.form_type or not sub.round_id:
+                sub.guidance_html = False
+                continue
+            form = sub._get_form()
+            items = form.render_guidance(sub.round_id._get_cutoff())
+            sub.guidance_html = Markup("").join(
+                Markup("<p>%s</p>") % item for item in items
+            )
+
+    @api.depends_context("uid")
+    @api.depends("state", "unit_id", "round_id.state")
+    def _compute_can(self):
+        user = self.env.user
+        officer = user.has_group("hg_videoconf_survey.group_department_officer")
+        for sub in self:
+            open_round = sub.round_id.state != "archived"
+            member = sub._is_unit_member(user)
+            signer = bool(sub._signer_role(user))
+            sub.can_submit = open_round and sub.state == "draft" and member
+            sub.can_approve = open_round and sub.state == "submitted" and signer
+            sub.can_return = open_round and (
+                (sub.state == "submitted" and signer)
+                or (sub.state == "approved" and officer)
+            )
+            sub.can_receive = open_round and sub.state == "approved" and officer
+            sub.can_reopen = (
+                open_round and sub.state in ("approved", "received") and officer
+            )
+            sub.can_edit = open_round and sub.state == "draft"
+
+    # ------------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        records = super().create(vals_list)
+        records._sync_device_statuses()
+        return records
+
+    def write(self, vals):
+        self._check_writable(set(vals))
+        res = super().write(vals)
+        if set(vals) & self._device_status_fields():
+            self._sync_device_statuses()
+        return res
+
+    def unlink(self):
+        if not self.env.su and any(s.state != "draft" for s in self):
+            raise UserError(_("Only draft submissions can be deleted."))
+        return super().unlink()
+
+    def _check_writable(self, fnames):
+        """Answers change only in draft and never in an archived round."""
+        if self.env.context.get("vc_workflow"):
+            return
+        answer_fields = fnames - WORKFLOW_FIELDS - self._mail_fields()
+        if not answer_fields:
+            return
+        for sub in self:
+            if sub.round_id.state == "archived":
+                raise UserError(
+                    _(
+                        "The survey round %(round)s is archived: its submissions "
+                        "are read-only.",
+                        round=sub.round_id.name,
+                    )
+                )
+            if sub.state != "draft":
+                raise UserError(
+                    _(
+                        "The submission of %(unit)s is %(state)s: its answers can "
+                        "no longer be changed. The Department can reopen it.",
+                        unit=sub.unit_id.name,
+                        state=dict(
+                            sub._fields["state"]._description_selection(self.env)
+                        )[sub.state],
+                    )
+                )
+
+    @api.model
+    def _mail_fields(self):
+        return {
+            name
+            for name, field in self._fields.items()
+            if name.startswith(("message_", "activity_", "website_message"))
+            or name in ("rating_ids",)
+            or field.type == "binary"
+        }
+
+    @api.model
+    def _device_status_fields(self):
+        return {
+            forms.field_name(code)
+            for network in DEVICE_STATUS_QUESTIONS.values()
+            for code in network.values()
+        }
+
+    def _sync_device_statuses(self):
+        """Keep the pivot lines equal to the status answers."""
+        Status = self.env["vc.survey.device.status"].sudo()
+        Status.search([("submission_id", "in", self.ids)]).unlink()
+        vals_list = []
+        for sub in self.filtered(lambda s: s.form_type == "district"):
+            for network, devices in DEVICE_STATUS_QUESTIONS.items():
+                for device, code in devices.items():
+                    status = sub[forms.field_name(code)]
+                    if status:
+                        vals_list.append(
+                            {
+                                "submission_id": sub.id,
+                                "network": network,
+                                "device": device,
+                                "status": status,
+                            }
+                        )
+        Status.create(vals_list)
+
+    # ------------------------------------------------------------------
+    # actions (each checked on the server for role, unit and state)
+    # ------------------------------------------------------------------
+    def action_submit(self):
+        """Preparer of the unit sends the form to the head for sign-off."""
+        self.ensure_one()
+        self._start_transition("submit")
+        if not self._is_unit_member(self.env.user):
+            raise AccessError(
+                _(
+                    "Only a preparer of %(unit)s can submit its form.",
+                    unit=self.unit_id.name,
+                )
+            )
+        problems = self._validation_problems()
+        if problems:
+            raise ValidationError(
+                _("The form cannot be submitted yet:")
+                + "\n"
+                + "\n".join(f"• {p}" for p in problems)
+            )
+        self._finish_transition(
+            "submit",
+            {"submitted_on": fields.Datetime.now(), "submitted_by_id": self.env.uid},
+        )
+        self._schedule_next_activity(
+            self.unit_id.head_id,
+            _("Sign off the survey form of %(unit)s", unit=self.unit_id.name),
+        )
+        return True
+
+    def action_approve(self):
+        """Head (or a deputy, "KT.") of the unit signs the form off."""
+        self.ensure_one()
+        self._start_transition("approve")
+        role = self._signer_role(self.env.user)
+        if not role:
+            raise AccessError(
+                _(
+                    "Only the head or a deputy of %(unit)s can approve its form.",
+                    unit=self.unit_id.name,
+                )
+            )
+        now = fields.Datetime.now()
+        vals = {
+            "approved_on": now,
+            "approved_by_id": self.env.uid,
+            "signed_as": role,
+        }
+        deadline = self.round_id.deadline
+        if deadline and fields.Date.context_today(self, now) > deadline:
+            vals["is_late"] = True
+        self._finish_transition("approve", vals)
+        self._schedule_next_activity(
+            self.round_id.user_id,
+            _("Receive the survey form of %(unit)s", unit=self.unit_id.name),
+        )
+        return True
+
+    def action_return(self, reason=None):
+        """Head returns a submitted form; the Department an approved one."""
+        self.ensure_one()
+        self._start_transition("return", reason)
+        if self.state == "submitted":
+            allowed = bool(self._signer_role(self.env.user))
+        else:
+            allowed = self._is_officer()
+        if not allowed:
+            raise AccessError(
+                _(
+                    "You cannot return the form of %(unit)s in this state.",
+                    unit=self.unit_id.name,
+                )
+            )
+        self._finish_transition("return", {"signed_as": False}, reason)
+        preparers = self.submitted_by_id | self.unit_id.preparer_ids
+        self._schedule_next_activity(
+            preparers[:1],
+            _("Correct the returned survey form: %(reason)s", reason=reason),
+        )
+        return True
+
+    def action_receive(self):
+        """The Department accepts an approved form."""
+        self.ensure_one()
+        self._start_transition("receive")
+        if not self._is_officer():
+            raise AccessError(_("Only a Department officer can receive a form."))
+        self._finish_transition(
+            "receive",
+            {"received_on": fields.Datetime.now(), "received_by_id": self.env.uid},
+        )
+        return True
+
+    def action_reopen(self, reason=None):
+        """The Department reopens an approved or received form for editing."""
+        self.ensure_one()
+        self._start_transition("reopen", reason)
+        if not self._is_officer():
+            raise AccessError(_("Only a Department officer can reopen a form."))
+        self._finish_transition(
+            "reopen",
+            {
+                "signed_as": False,
+                "approved_on": False,
+                "approved_by_id": False,
+                "received_on": False,
+                "received_by_id": False,
+            },
+            reason,
+        )
+        self._schedule_next_activity(
+            self.unit_id.preparer_ids[:1] or self.submitted_by_id,
+            _("Update the reopened survey form: %(reason)s", reason=reason),
+        )
+        return True
+
+    def action_open_reason_wizard(self):
+        """Buttons "Return" / "Reopen" first ask for the reason."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Reason"),
+            "res_model": "vc.survey.reason.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {
+                "default_submission_id": self.id,
+                "default_event": self.env.context.get("vc_event", "return"),
+            },
+        }
+
+    # ------------------------------------------------------------------
+    # workflow helpers
+    # ------------------------------------------------------------------
+    def _start_transition(self, event, reason=None):
+        """Lock the row and check the state and the reason before any change.
+
+        The row lock makes two concurrent approvals serialize: the second
+        one re-reads the state written by the first and is refused.
+        """
+        self.env.cr.execute(
+            "SELECT state FROM vc_survey_submission WHERE id = %s FOR UPDATE",
+            [self.id],
+        )
+        self.invalidate_recordset(["state"])
+        if self.round_id.state == "archived":
+            raise UserError(
+                _(
+                    "The survey round %(round)s is archived: its submissions are "
+                    "read-only.",
+                    round=self.round_id.name,
+                )
+            )
+        try:
+            workflow.next_state(workflow.SUBMISSION_TRANSITIONS, self.state, event)
+        except workflow.WorkflowError as exc:
+            raise UserError(exc.message(self._lang())) from None
+        if event in workflow.EVENTS_WITH_REASON and not (reason or "").strip():
+            raise UserError(_("A reason is required to return or reopen a form."))
+
+    def _finish_transition(self, event, vals, reason=None):
+        new_state = workflow.next_state(
+            workflow.SUBMISSION_TRANSITIONS, self.state, event
+        )
+        self.activity_unlink(["mail.mail_activity_data_todo"])
+        self.with_context(vc_workflow=True).write(dict(vals, state=new_state))
+        self._post_transition_message(event, reason)
+
+    def _post_transition_message(self, event, reason=None):
+        labels = {
+            "submit": _("Submitted for sign-off"),
+            "approve": _("Approved (signed off)"),
+            "return": _("Returned"),
+            "receive": _("Received by the Department"),
+            "reopen": _("Reopened by the Department"),
+        }
+        when = fields.Datetime.context_timestamp(self, fields.Datetime.now())
+        body = Markup("<p><b>%s</b></p><p>%s</p>") % (
+            labels[event],
+            _(
+                "By %(user)s on %(when)s.",
+                user=self.env.user.name,
+                when=when.strftime("%d/%m/%Y %H:%M"),
+            ),
+        )
+        if event == "approve" and self.signed_as == "deputy":
+            body += Markup("<p>%s</p>") % _("Signed as deputy (KT.).")
+        if reason:
+            body += Markup("<p>%s %s</p>") % (_("Reason:"), escape(reason))
+        self.message_post(body=body, subtype_xmlid="mail.mt_note")
+
+    def _schedule_next_activity(self, users, summary):
+        for user in users:
+            self.activity_schedule(
+                "mail.mail_activity_data_todo",
+                date_deadline=self.round_id.deadline or fields.Date.today(),
+                summary=summary,
+                user_id=user.id,
+            )
+
+    def _reminder_partners(self):
+        """Preparers and signers of the unit: who must act before the deadline."""
+        self.ensure_one()
+        unit = self.unit_id.sudo()
+        users = unit.preparer_ids | unit.head_id | unit.deputy_ids
+        users |= unit.user_ids.filtered(
+            lambda u: u.has_group("hg_videoconf_survey.group_unit_preparer")
+        )
+        return users.filtered("active").partner_id
+
+    def _is_unit_member(self, user):
+        """A preparer (or head) whose survey unit is this submission's unit."""
+        return user.vc_unit_id == self.unit_id and user.has_group(
+            "hg_videoconf_survey.group_unit_preparer"
+        )
+
+    def _signer_role(self, user):
+        """ "head", "deputy" or False: may ``user`` sign this unit's form off."""
+        if not user.has_group("hg_videoconf_survey.group_unit_head"):
+            return False
+        unit = self.unit_id.sudo()
+        if user == unit.head_id:
+            return "head"
+        if user in unit.deputy_ids:
+            return "deputy"
+        return False
+
+    def _is_officer(self):
+        return self.env.user.has_group("hg_videoconf_survey.group_department_officer")
+
+    def _lang(self):
+        return "vi" if (self.env.lang or "").startswith("vi") else "en"
+
+    # ------------------------------------------------------------------
+    # plain data for the core
+    # ------------------------------------------------------------------
+    def _get_form(self):
+        self.ensure_one()
+        return forms.get_form(self.form_type, self.round_id.form_version)
+
+    def _get_answers(self):
+        """The answers as the core's plain dict {question code: value}."""
+        self.ensure_one()
+        answers = {}
+        for question in self._get_form().questions():
+            value = self[field_name(question)]
+            if question.kind == "yesno":
+                answers[question.code] = {"yes": True, "no": False}.get(value)
+            elif question.kind == "operators":
+                answers[question.code] = [line._to_plain() for line in value]
+            elif question.kind == "incidents":
+                answers[question.code] = [line._to_plain() for line in value]
+            elif question.kind in ("integer", "percent"):
+                answers[question.code] = value
+            else:
+                answers[question.code] = value or None
+        return answers
+
+    def _validation_problems(self):
+        """Every problem of the answers as sentences in the user's language."""
+        self.ensure_one()
+        problems = validation.validate(self._get_form(), self._get_answers())
+        return [p.message(self._lang()) for p in problems]
+
+    def _get_plain_data(self):
+        """Submission as plain data for consolidation and printing."""
+        self.ensure_one()
+        return {
+            "unit_code": self.unit_id.code,
+            "unit_name": self.unit_id.name,
+            "form_type": self.form_type,
+            "state": self.state,
+            "submitted_on": self.submitted_on and self.submitted_on.date(),
+            "approved_on": self.approved_on and self.approved_on.date(),
+            "received_on": self.received_on and self.received_on.date(),
+            "answers": self._get_answers(),
+        }
+
+    @api.model
+    def _line_kinds(self):
+        return LINE_KINDS
+
+
+class VcSurveyOperatorLine(models.Model):
+    """A next-year operator registered in answer I.10."""
+
+    _name = "vc.survey.operator.line"
+    _description = "Registered Operator"
+    _order = "submission_id, sequence, id"
+
+    submission_id = fields.Many2one(
+        "vc.survey.submission", required=True, ondelete="cascade", index=True
+    )
+    sequence = fields.Integer(default=10)
+    operator_id = fields.Many2one(
+        "vc.operator",
+        string="Registry operator",
+        help="Fill the line from an operator of the registry.",
+    )
+    name = fields.Char(required=True)
+    position = fields.Char()
+    phone = fields.Char()
+    email = fields.Char()
+    unit_name = fields.Char(string="Unit")
+
+    @api.onchange("operator_id")
+    def _onchange_operator_id(self):
+        op = self.operator_id
+        if op:
+            self.name = op.name
+            self.position = op.position
+            self.phone = op.phone
+            self.email = op.email
+            self.unit_name = op.unit_id.name
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        subs = self.env["vc.survey.submission"].browse(
+            [v.get("submission_id") for v in vals_list if v.get("submission_id")]
+        )
+        subs._check_writable({"q_i_10_ids"})
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self.submission_id._check_writable({"q_i_10_ids"})
+        return super().write(vals)
+
+    def unlink(self):
+        self.submission_id._check_writable({"q_i_10_ids"})
+        return super().unlink()
+
+    def _to_plain(self):
+        return {
+            "name": self.name or None,
+            "position": self.position or None,
+            "phone": self.phone or None,
+            "email": self.email or None,
+            "unit": self.unit_name or None,
+        }
+
+
+class VcSurveyIncidentLine(models.Model):
+    """An incident reported in answers I.6, II.5 or C.6."""
+
+    _name = "vc.survey.incident.line"
+    _description = "Reported Incident"
+    _order = "submission_id, question_code, sequence, id"
+
+    submission_id = fields.Many2one(
+        "vc.survey.submission", required=True, ondelete="cascade", index=True
+    )
+    question_code = fields.Char(required=True, default="I.6")
+    sequence = fields.Integer(default=10)
+    symptom = fields.Char(required=True)
+    count = fields.Integer(string="Number of incidents", default=1)
+    cause = fields.Char()
+    fix = fields.Char()
+    endpoint_id = fields.Many2one("vc.endpoint", string="Endpoint")
+    endpoint_text = fields.Char(string="Endpoint (text)")
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        subs = self.env["vc.survey.submission"].browse(
+            [v.get("submission_id") for v in vals_list if v.get("submission_id")]
+        )
+        subs._check_writable({"q_i_6_ids"})
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self.submission_id._check_writable({"q_i_6_ids"})
+        return super().write(vals)
+
+    def unlink(self):
+        self.submission_id._check_writable({"q_i_6_ids"})
+        return super().unlink()
+
+    def _to_plain(self):
+        return {
+            "symptom": self.symptom or None,
+            "count": self.count,
+            "cause": self.cause or None,
+            "fix": self.fix or None,
+            "endpoint": self.endpoint_id.name or self.endpoint_text or None,
+        }
+
+
+class VcSurveyDeviceStatus(models.Model):
+    """A device status answer as a line (network × device × status), so that
+    the Department can pivot statuses across units and years."""
+
+    _name = "vc.survey.device.status"
+    _description = "Device Status Answer"
+    _order = "submission_id, network, device"
+
+    submission_id = fields.Many2one(
+        "vc.survey.submission", required=True, ondelete="cascade", index=True
+    )
+    round_id = fields.Many2one(related="submission_id.round_id", store=True)
+    unit_id = fields.Many2one(related="submission_id.unit_id", store=True)
+    year = fields.Integer(related="submission_id.year", store=True)
+    state = fields.Selection(related="submission_id.state", store=True)
+    network = fields.Selection(
+        [
+            ("province_district", "Province ↔ district (part I)"),
+            ("district_commune", "District ↔ commune (part II)"),
+        ],
+        required=True,
+    )
+    device = fields.Selection(
+        [
+            ("camera", "Camera"),
+            ("microphone", "Microphones"),
+            ("audio", "Meeting audio"),
+            ("vcs", "VCS terminal"),
+            ("overall", "Whole system"),
+        ],
+        required=True,
+    )
+    status = fields.Selection(
+        [(c.value, c.label_en) for c in forms.STATUS_CHOICES], required=True
+    )

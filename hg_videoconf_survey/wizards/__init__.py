@@ -1,0 +1,1 @@
+from . import vc_survey_reason_wizard
