@@ -907,3 +907,21 @@ def test_render_forms_batch_odt_needs_no_libreoffice(monkeypatch):
     paragraphs = odt_paragraphs(odts[0])
     assert "A. Hướng dẫn chung" in paragraphs
     assert documents.FORM_TEMPLATE == "form.odt"
+
+
+@pytest.mark.libreoffice
+@needs_soffice
+@pytest.mark.parametrize("name", ["dispatch.odt", "form.odt"])
+def test_templates_survive_a_save_in_libreoffice(name):
+    """An administrator opening and saving a template in LibreOffice keeps
+    its py3o directives working (LibreOffice's own ODT is filled again)."""
+    resaved = render.convert_one(templates.template_path(name).read_bytes(), "odt")
+    if name == "dispatch.odt":
+        data = dispatch_data(dispatch_input())
+        expected = ["Số: 05/STTTT-CNTT", "- Vnptioffice;", "PHÓ GIÁM ĐỐC"]
+    else:
+        data = form_data(get_form("district"), DISTRICT_ANSWERS, form_meta())
+        expected = ["A. Hướng dẫn chung", "Giảm thời gian hội họp.", "PHÓ CHỦ TỊCH"]
+    paragraphs = odt_paragraphs(render.render_odt(resaved, data, name=name))
+    for text in expected:
+        assert text in paragraphs, text

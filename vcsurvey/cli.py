@@ -77,7 +77,7 @@ def _parse_json(text: str, path: Path) -> Any:
 
 def _parse_yaml(text: str, path: Path) -> Any:
     try:
-        import yaml
+        import yaml  # type: ignore[import-untyped]
     except ImportError:
         raise InputError(
             f"{path}: reading YAML needs PyYAML (pip install PyYAML)"
@@ -220,7 +220,10 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def add(
-        name: str, helptext: str, func: Callable, fmts: str
+        name: str,
+        helptext: str,
+        func: Callable[[argparse.Namespace], list[Path]],
+        fmts: str,
     ) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=helptext, description=helptext)
         sub.set_defaults(func=func)

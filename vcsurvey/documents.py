@@ -124,7 +124,7 @@ class DocumentDataError(ValueError):
 # ------------------------------------------------------------ helpers ---
 
 
-def _require(data: Mapping, key: str, what: str) -> Any:
+def _require(data: Mapping[str, Any], key: str, what: str) -> Any:
     value = data.get(key)
     if value is None or value == "" or value == []:
         raise DocumentDataError(f"{what}: missing required key {key!r}")
@@ -222,7 +222,7 @@ def default_body(
 # ----------------------------------------------------------- dispatch ---
 
 
-def dispatch_data(dispatch: Mapping) -> dict:
+def dispatch_data(dispatch: Mapping[str, Any]) -> dict[str, Any]:
     """Template data of the dispatch (see the module docstring)."""
     what = "dispatch"
     if not isinstance(dispatch, Mapping):
@@ -308,7 +308,7 @@ def _signer(value: Any) -> nd30.Signer:
         raise DocumentDataError(f"dispatch signer: {exc}") from None
 
 
-def attached_form_meta(data: Mapping) -> dict:
+def attached_form_meta(data: Mapping[str, Any]) -> dict[str, Any]:
     """Meta of the blank forms attached to a dispatch, from its template data."""
     return {
         "unit_name": "",
@@ -323,7 +323,9 @@ def attached_form_meta(data: Mapping) -> dict:
 # -------------------------------------------------------------- forms ---
 
 
-def form_data(form: FormDefinition, answers: Mapping | None, meta: Mapping) -> dict:
+def form_data(
+    form: FormDefinition, answers: Mapping[str, Any] | None, meta: Mapping[str, Any]
+) -> dict[str, Any]:
     """Template data of ``form`` filled with ``answers`` (None: blank form)."""
     what = f"{form.form_type} form"
     year = _year(_require(meta, "year", f"{what} meta"), f"{what} meta")
@@ -372,8 +374,8 @@ def _block(
     text: str = "",
     value: str = "",
     code: str = "",
-    rows: Sequence[Mapping] = (),
-) -> dict:
+    rows: Sequence[Mapping[str, Any]] = (),
+) -> dict[str, Any]:
     # Every block carries every key: the template tests b.kind and reads the
     # others, and a key missing from a dict is an error in py3o's strict mode.
     return {
@@ -386,8 +388,8 @@ def _block(
 
 
 def _section_blocks(
-    section: Section, answers: Mapping, year: int, depth: int
-) -> list[dict]:
+    section: Section, answers: Mapping[str, Any], year: int, depth: int
+) -> list[dict[str, Any]]:
     title = section.title
     if depth == 0:
         kind = "h1"
@@ -396,28 +398,22 @@ def _section_blocks(
     else:
         kind = "h3"
     blocks = [_block(kind, title)]
-    children = list(section.children)
-    index = 0
-    while index < len(children):
-        child = children[index]
+    shared: list[Question] = []  # questions printed on one line ("A/ B: 12/13")
+    for child in section.children:
+        same_line = (
+            isinstance(child, Question) and shared and child.line == shared[0].line
+        )
+        if shared and not same_line:
+            blocks.append(_shared_line_block(shared, answers))
+            shared = []
         if isinstance(child, Section):
             blocks += _section_blocks(child, answers, year, depth + 1)
-            index += 1
-            continue
-        if child.line:
-            # Questions printed on one shared line ("A/ B: 12/13").
-            group = [child]
-            while (
-                index + len(group) < len(children)
-                and isinstance(children[index + len(group)], Question)
-                and children[index + len(group)].line == child.line
-            ):
-                group.append(children[index + len(group)])  # type: ignore[arg-type]
-            blocks.append(_shared_line_block(group, answers))
-            index += len(group)
-            continue
-        blocks += _question_blocks(child, answers, year)
-        index += 1
+        elif child.line:
+            shared.append(child)
+        else:
+            blocks += _question_blocks(child, answers, year)
+    if shared:
+        blocks.append(_shared_line_block(shared, answers))
     return blocks
 
 
@@ -432,7 +428,9 @@ def _label(question: Question, year: int, inline: bool = False) -> str:
     return label
 
 
-def _shared_line_block(group: list[Question], answers: Mapping) -> dict:
+def _shared_line_block(
+    group: list[Question], answers: Mapping[str, Any]
+) -> dict[str, Any]:
     first = group[0]
     label = " ".join(p for p in (first.bullet, first.line) if p) + ":"
     values = [_scalar_text(q, answers.get(q.code)) for q in group]
@@ -441,7 +439,9 @@ def _shared_line_block(group: list[Question], answers: Mapping) -> dict:
     return _block("field", label, value, code)
 
 
-def _question_blocks(question: Question, answers: Mapping, year: int) -> list[dict]:
+def _question_blocks(
+    question: Question, answers: Mapping[str, Any], year: int
+) -> list[dict[str, Any]]:
     raw = _answer(question, answers)
     kind = question.kind
     if kind in _INLINE_KINDS:
@@ -463,7 +463,7 @@ def _question_blocks(question: Question, answers: Mapping, year: int) -> list[di
     raise DocumentDataError(f"{question.code}: kind {kind!r} cannot be printed")
 
 
-def _answer(question: Question, answers: Mapping) -> Any:
+def _answer(question: Question, answers: Mapping[str, Any]) -> Any:
     value = answers.get(question.code)
     # Odoo hands an empty field over as False; only a yes/no means "no" by it.
     if value is False and question.kind != "yesno":
@@ -517,7 +517,7 @@ def _choices_line(question: Question, value: Any) -> str:
 
 def _table_block(
     question: Question, value: Any, fields: tuple[tuple[str, str, str], ...]
-) -> dict:
+) -> dict[str, Any]:
     keys = [key for key, _, _ in fields]
     if value is None:
         blank = (
@@ -559,7 +559,7 @@ def _check_formats(fmts: Iterable[str]) -> tuple[str, ...]:
     return fmts
 
 
-def render_dispatch_odt(dispatch: Mapping) -> bytes:
+def render_dispatch_odt(dispatch: Mapping[str, Any]) -> bytes:
     return render_odt(
         template_path(DISPATCH_TEMPLATE),
         dispatch_data(dispatch),
@@ -568,7 +568,7 @@ def render_dispatch_odt(dispatch: Mapping) -> bytes:
 
 
 def render_form_odt(
-    form: FormDefinition, answers: Mapping | None, meta: Mapping
+    form: FormDefinition, answers: Mapping[str, Any] | None, meta: Mapping[str, Any]
 ) -> bytes:
     return render_odt(
         template_path(FORM_TEMPLATE),
@@ -578,7 +578,7 @@ def render_form_odt(
 
 
 def render_dispatch(
-    dispatch: Mapping,
+    dispatch: Mapping[str, Any],
     fmts: Iterable[str] = ("odt", "pdf", "docx"),
     with_forms: bool = True,
 ) -> dict[str, bytes]:
@@ -612,8 +612,8 @@ def render_dispatch(
 
 def render_form(
     form: FormDefinition,
-    answers: Mapping | None,
-    meta: Mapping,
+    answers: Mapping[str, Any] | None,
+    meta: Mapping[str, Any],
     fmts: Iterable[str] = ("odt", "pdf"),
 ) -> dict[str, bytes]:
     """One form (``answers`` None: blank) in each of ``fmts``."""
@@ -628,7 +628,7 @@ def render_form(
 
 
 def render_forms_batch(
-    items: Sequence[tuple[FormDefinition, Mapping | None, Mapping]],
+    items: Sequence[tuple[FormDefinition, Mapping[str, Any] | None, Mapping[str, Any]]],
     fmt: str = "pdf",
 ) -> list[bytes]:
     """Many forms in one LibreOffice start, in the order of ``items``."""

@@ -28,6 +28,7 @@ import tempfile
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 FORMATS = ("pdf", "docx", "odt")
 # Export filters by target format; the generic "--convert-to pdf" would pick
@@ -57,7 +58,9 @@ class RenderError(Exception):
     """A template could not be filled or a document could not be converted."""
 
 
-def render_odt(template: str | Path | bytes, data: Mapping, *, name: str = "") -> bytes:
+def render_odt(
+    template: str | Path | bytes, data: Mapping[str, Any], *, name: str = ""
+) -> bytes:
     """Fill ``template`` (path or ODT bytes) with ``data``; return ODT bytes."""
     label, raw = _load_template(template, name)
     # py3o leaves its output zip open when rendering fails; on a BytesIO that
@@ -69,14 +72,14 @@ def render_odt(template: str | Path | bytes, data: Mapping, *, name: str = "") -
         return target.read_bytes()
 
 
-def _fill(raw: bytes, target: Path, data: Mapping, label: str) -> None:
+def _fill(raw: bytes, target: Path, data: Mapping[str, Any], label: str) -> None:
     """py3o.template with escape_false; its errors become RenderError."""
     # Imported here so that the conversion half of this module works (and
     # its error messages show) even where py3o.template is not installed.
-    from genshi.template.base import TemplateSyntaxError
-    from genshi.template.eval import UndefinedError
-    from py3o.template import Template
-    from py3o.template.main import TemplateException
+    from genshi.template.base import TemplateSyntaxError  # type: ignore[import-untyped]
+    from genshi.template.eval import UndefinedError  # type: ignore[import-untyped]
+    from py3o.template import Template  # type: ignore[import-untyped]
+    from py3o.template.main import TemplateException  # type: ignore[import-untyped]
 
     try:
         template_obj = Template(io.BytesIO(raw), str(target), escape_false=True)
