@@ -925,3 +925,21 @@ def test_templates_survive_a_save_in_libreoffice(name):
     paragraphs = odt_paragraphs(render.render_odt(resaved, data, name=name))
     for text in expected:
         assert text in paragraphs, text
+
+
+def test_odoo_empty_fields_count_as_absent():
+    """False (how Odoo hands over an empty field) is treated as no value."""
+    data = dispatch_data(
+        dispatch_input(number=False, date=False, cc=False, legal_bases=False)
+    )
+    assert "05" not in data["number_line"]
+    assert data["date"] == "" and data["legal_bases"] == []
+    assert data["cc_lines"] == ["- Như kính gửi;", "- Lưu: VT, CNTT."]
+    meta = form_meta(dispatch_number=False, dispatch_date=False, cutoff=False)
+    issued = form_data(get_form("center"), None, meta)["issued_with"]
+    assert issued.startswith("(Ban hành kèm theo công văn số:......../STTTT-CNTT")
+    assert (
+        dispatch_data(dispatch_input(number="7"))["number_line"] == "Số: 07/STTTT-CNTT"
+    )
+    with pytest.raises(DocumentDataError, match="positive integer"):
+        dispatch_data(dispatch_input(number=0))

@@ -132,8 +132,9 @@ def _require(data: Mapping[str, Any], key: str, what: str) -> Any:
 
 
 def parse_date(value: Any, key: str) -> date | None:
-    """``date``/``datetime``/ISO ``"2017-12-20"``/``"20/12/2017"``/None."""
-    if value is None or value == "":
+    """``date``/``datetime``/ISO ``"2017-12-20"``/``"20/12/2017"``/None
+    (False, Odoo's empty field, counts as None)."""
+    if value is None or value is False or value == "":
         return None
     if isinstance(value, datetime):
         return value.date()
@@ -161,8 +162,19 @@ def _year(value: Any, what: str) -> int:
     return year
 
 
+def _number(value: Any, what: str) -> int | None:
+    """A document number: a positive int (or its digits); None/False: none yet."""
+    if value is None or value is False or value == "":
+        return None
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise DocumentDataError(f"{what}: number {value!r} is not a positive integer")
+    return value
+
+
 def _strings(value: Any, key: str) -> list[str]:
-    if value is None:
+    if value is None or value is False:
         return []
     if isinstance(value, str):
         value = [value]
@@ -233,9 +245,7 @@ def dispatch_data(dispatch: Mapping[str, Any]) -> dict[str, Any]:
     recipients = _strings(_require(dispatch, "recipients", what), "recipients")
     year = _year(_require(dispatch, "year", what), what)
     signer = _signer(_require(dispatch, "signer", what))
-    number = dispatch.get("number")
-    if number is not None and (not isinstance(number, int) or number < 1):
-        raise DocumentDataError(f"{what}: number {number!r} is not a positive integer")
+    number = _number(dispatch.get("number"), what)
     day = parse_date(dispatch.get("date"), "date")
     deadline = parse_date(dispatch.get("deadline"), "deadline")
     cutoff = parse_date(dispatch.get("cutoff"), "cutoff") or default_cutoff(year)
@@ -332,9 +342,7 @@ def form_data(
     province = str(meta.get("province") or "Hà Giang").strip()
     issued = parse_date(meta.get("dispatch_date"), "dispatch_date")
     cutoff = parse_date(meta.get("cutoff"), "cutoff") or default_cutoff(year)
-    number = meta.get("dispatch_number")
-    if isinstance(number, int):
-        number = f"{number:02d}"
+    number = _number(meta.get("dispatch_number"), f"{what} meta")
     answers = {} if answers is None else dict(answers)
     blocks = [_block("h1", form.guidance_title)]
     blocks += [_block("para", text) for text in form.render_guidance(cutoff)]
