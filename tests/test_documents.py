@@ -943,3 +943,26 @@ def test_odoo_empty_fields_count_as_absent():
     )
     with pytest.raises(DocumentDataError, match="positive integer"):
         dispatch_data(dispatch_input(number=0))
+
+
+def test_replacement_template_given_as_bytes(monkeypatch, tmp_path):
+    """An uploaded template (bytes) is used instead of the shipped one."""
+    shipped = templates.template_path("dispatch.odt").read_bytes()
+    buffer = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(shipped)) as source,
+        zipfile.ZipFile(buffer, "w") as target,
+    ):
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "content.xml":
+                data = data.replace(
+                    "Kính gửi:".encode(), "Kính gửi các đơn vị:".encode()
+                )
+            target.writestr(info, data)
+    # the shipped directory is not even looked at
+    monkeypatch.setenv(templates.TEMPLATE_DIR_ENV, str(tmp_path))
+    odt = render_dispatch(dispatch_input(), fmts=("odt",), template=buffer.getvalue())[
+        "odt"
+    ]
+    assert "Kính gửi các đơn vị:" in odt_paragraphs(odt)

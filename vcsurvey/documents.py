@@ -69,7 +69,10 @@ Outputs
 The dispatch's PDF carries the attached blank forms after it (PDFs merged);
 its ODT and DOCX hold the dispatch only, because joining ODT documents needs
 a LibreOffice macro or a merge of their styles, while the forms are printed
-on their own from :func:`render_form` anyway.
+on their own from :func:`render_form` anyway.  Every ``render_*`` function
+takes ``template=`` (a path or the bytes of an administrator's replacement
+ODT); without it the shipped template (:func:`templates.template_path`) is
+used.
 """
 
 from __future__ import annotations
@@ -77,6 +80,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 from vcsurvey import nd30
@@ -93,6 +97,7 @@ from vcsurvey.forms import (
 from vcsurvey.render import FORMATS, RenderError, convert, render_odt
 from vcsurvey.templates import template_path
 
+TemplateSource = str | Path | bytes
 DISPATCH_TEMPLATE = "dispatch.odt"
 FORM_TEMPLATE = "form.odt"
 CLOSING = "Trân trọng./."
@@ -567,19 +572,33 @@ def _check_formats(fmts: Iterable[str]) -> tuple[str, ...]:
     return fmts
 
 
-def render_dispatch_odt(dispatch: Mapping[str, Any]) -> bytes:
+def _template(override: TemplateSource | None, name: str) -> str | Path | bytes:
+    # The addon passes an administrator's uploaded template as bytes; the
+    # shipped one is the fallback.
+    return template_path(name) if override is None else override
+
+
+def render_dispatch_odt(
+    dispatch: Mapping[str, Any], *, template: TemplateSource | None = None
+) -> bytes:
+    """The dispatch as filled ODT (``template``: a replacement template)."""
     return render_odt(
-        template_path(DISPATCH_TEMPLATE),
+        _template(template, DISPATCH_TEMPLATE),
         dispatch_data(dispatch),
         name=DISPATCH_TEMPLATE,
     )
 
 
 def render_form_odt(
-    form: FormDefinition, answers: Mapping[str, Any] | None, meta: Mapping[str, Any]
+    form: FormDefinition,
+    answers: Mapping[str, Any] | None,
+    meta: Mapping[str, Any],
+    *,
+    template: TemplateSource | None = None,
 ) -> bytes:
+    """One form as filled ODT (``template``: a replacement template)."""
     return render_odt(
-        template_path(FORM_TEMPLATE),
+        _template(template, FORM_TEMPLATE),
         form_data(form, answers, meta),
         name=FORM_TEMPLATE,
     )
@@ -589,15 +608,22 @@ def render_dispatch(
     dispatch: Mapping[str, Any],
     fmts: Iterable[str] = ("odt", "pdf", "docx"),
     with_forms: bool = True,
+    *,
+    template: TemplateSource | None = None,
+    form_template: TemplateSource | None = None,
 ) -> dict[str, bytes]:
     """The dispatch in each of ``fmts`` (keys are the formats).
 
     With ``with_forms`` the PDF continues with the blank forms listed in
-    ``dispatch["forms"]``; ODT and DOCX hold the dispatch only.
+    ``dispatch["forms"]`` (converted in the same LibreOffice start); ODT and
+    DOCX hold the dispatch only.  ``template`` / ``form_template`` replace
+    the shipped templates (path or bytes).
     """
     fmts = _check_formats(fmts)
     data = dispatch_data(dispatch)
-    odt = render_odt(template_path(DISPATCH_TEMPLATE), data, name=DISPATCH_TEMPLATE)
+    odt = render_odt(
+        _template(template, DISPATCH_TEMPLATE), data, name=DISPATCH_TEMPLATE
+    )
     out: dict[str, bytes] = {}
     if "odt" in fmts:
         out["odt"] = odt
@@ -610,7 +636,9 @@ def render_dispatch(
                     form = get_form(form_type)
                 except ValueError as exc:
                     raise DocumentDataError(f"dispatch forms: {exc}") from None
-                batch[f"form_{form_type}"] = render_form_odt(form, None, meta)
+                batch[f"form_{form_type}"] = render_form_odt(
+                    form, None, meta, template=form_template
+                )
         pdfs = convert(batch, "pdf")
         out["pdf"] = merge_pdfs([pdfs[key] for key in batch])
     if "docx" in fmts:
@@ -623,10 +651,12 @@ def render_form(
     answers: Mapping[str, Any] | None,
     meta: Mapping[str, Any],
     fmts: Iterable[str] = ("odt", "pdf"),
+    *,
+    template: TemplateSource | None = None,
 ) -> dict[str, bytes]:
     """One form (``answers`` None: blank) in each of ``fmts``."""
     fmts = _check_formats(fmts)
-    odt = render_form_odt(form, answers, meta)
+    odt = render_form_odt(form, answers, meta, template=template)
     out: dict[str, bytes] = {}
     for fmt in fmts:
         out[fmt] = (
@@ -638,11 +668,15 @@ def render_form(
 def render_forms_batch(
     items: Sequence[tuple[FormDefinition, Mapping[str, Any] | None, Mapping[str, Any]]],
     fmt: str = "pdf",
+    *,
+    template: TemplateSource | None = None,
 ) -> list[bytes]:
     """Many forms in one LibreOffice start, in the order of ``items``."""
     _check_formats((fmt,))
     odts = {
-        f"form{index}_{form.form_type}": render_form_odt(form, answers, meta)
+        f"form{index}_{form.form_type}": render_form_odt(
+            form, answers, meta, template=template
+        )
         for index, (form, answers, meta) in enumerate(items)
     }
     if fmt == "odt":
