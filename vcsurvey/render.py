@@ -233,10 +233,9 @@ def convert_one(odt: bytes, fmt: str, name: str = "document") -> bytes:
 def _run_soffice(command: list[str], timeout: float, keys: list[str]) -> str:
     """Run soffice, return its combined output; RenderError on failure."""
     env = dict(os.environ)
-    # soffice reads HOME for its fallback paths and may hang on a
-    # read-only one; our profile directory is writable and throwaway.
+    # soffice wants a HOME even with an explicit profile; a service (Odoo
+    # under systemd) may run without one.
     env.setdefault("HOME", tempfile.gettempdir())
-    env.pop("SAL_USE_VCLPLUGIN", None)
     try:
         # A session of its own so that a timeout kills oosplash and
         # soffice.bin together rather than leaving an orphan behind.
