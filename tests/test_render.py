@@ -22,16 +22,21 @@ ROOT = Path(__file__).resolve().parent.parent
 TEXT_NS = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
 
 
-def _have_soffice() -> bool:
+def _soffice_problem() -> str:
+    """Why LibreOffice cannot be used here ("" when it can)."""
     try:
         render.soffice_binary()
-    except RenderError:
-        return False
-    return True
+    except RenderError as exc:
+        return str(exc)
+    return ""
+
+
+def _have_soffice() -> bool:
+    return not _soffice_problem()
 
 
 needs_soffice = pytest.mark.skipif(
-    not _have_soffice(), reason="LibreOffice (soffice) is not installed"
+    not _have_soffice(), reason=f"LibreOffice unavailable: {_soffice_problem()}"
 )
 
 _CONTENT = """<?xml version="1.0" encoding="UTF-8"?>
