@@ -105,7 +105,8 @@ CLOSING = "Trân trọng./."
 # mechanically ("Sở Thông tin và Truyền thông", not "Sở thông tin …").
 _AGENCY_IN_TEXT = {"SỞ THÔNG TIN VÀ TRUYỀN THÔNG": "Sở Thông tin và Truyền thông"}
 
-# Tick boxes; DejaVu (fonts-dejavu-core) supplies the glyphs Liberation lacks.
+# Tick boxes.  Liberation Serif has no such glyphs: LibreOffice falls back
+# to DejaVu Sans (fonts-dejavu-core) and embeds it in the PDF like the rest.
 CHECKED = "☒"
 UNCHECKED = "☐"
 # EM SPACE separates the boxes: ODF collapses runs of ordinary spaces.
