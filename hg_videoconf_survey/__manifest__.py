@@ -30,6 +30,7 @@
     ],
     "demo": [
         "demo/vc_registry_demo.xml",
+        "demo/vc_survey_demo.xml",
     ],
     "application": True,
     "installable": True,

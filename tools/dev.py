@@ -553,7 +553,9 @@ def cmd_run(args: argparse.Namespace) -> int:
                 proc.kill()
             return 0
     finally:
-        pg.stop()
+        # a cluster that was already running serves someone else too
+        if pg.started_here:
+            pg.stop()
 
 
 # --------------------------------------------------------------------------
@@ -750,6 +752,52 @@ def cmd_lint(args: argparse.Namespace) -> int:
     return status
 
 
+def cmd_i18n(args: argparse.Namespace) -> int:
+    """Export the addon's .pot from a fresh database and merge it into vi.po."""
+    src, why, pg = bootstrap()
+    if src is None:
+        raise DevError(why)
+    pg.ensure()
+    conf = write_odoo_conf(src, pg, free_port())
+    db = f"vci18n_{os.getpid()}"
+    pot = ROOT / ADDON / "i18n" / f"{ADDON}.pot"
+    pot.parent.mkdir(exist_ok=True)
+    try:
+        run(
+            odoo_cmd(
+                src,
+                conf,
+                "-d",
+                db,
+                "-i",
+                ADDON,
+                "--without-demo",
+                "all",
+                "--stop-after-init",
+                "--log-level=warn",
+            )
+        )
+        run(
+            odoo_cmd(
+                src,
+                conf,
+                "-d",
+                db,
+                "--i18n-export",
+                str(pot),
+                "--modules",
+                ADDON,
+                "--stop-after-init",
+                "--log-level=warn",
+            )
+        )
+    finally:
+        pg.drop_db(db)
+        if pg.started_here and not os.environ.get("VC_KEEP_PG"):
+            pg.stop()
+    return subprocess.run([str(VPY), str(ROOT / "tools" / "i18n_fill.py")]).returncode
+
+
 def cmd_shell(args: argparse.Namespace) -> int:
     src, why, pg = bootstrap()
     if src is None:
@@ -793,6 +841,9 @@ def main(argv: list[str]) -> int:
     p_test.set_defaults(func=cmd_test)
     sub.add_parser("lint", help="ruff, pylint-odoo, prettier").set_defaults(
         func=cmd_lint
+    )
+    sub.add_parser("i18n", help="export the .pot and merge it into vi.po").set_defaults(
+        func=cmd_i18n
     )
     sub.add_parser("shell", help="Odoo shell on the demo database").set_defaults(
         func=cmd_shell
