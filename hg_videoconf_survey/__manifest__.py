@@ -27,6 +27,13 @@
         "views/vc_survey_submission_form.xml",
         "wizards/vc_survey_reason_wizard_views.xml",
         "views/vc_menus.xml",
+        "security/documents/ir.model.access.csv",
+        "data/vc_document_sequence_data.xml",
+        "views/vc_survey_round_documents_views.xml",
+        "views/vc_survey_submission_documents_views.xml",
+        "views/vc_document_register_views.xml",
+        "views/vc_document_template_views.xml",
+        "views/vc_document_menus.xml",
     ],
     "demo": [
         "demo/vc_registry_demo.xml",

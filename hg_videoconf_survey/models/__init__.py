@@ -8,3 +8,11 @@ from . import (
     vc_unit,
     vc_unit_level,
 )
+from . import (
+    ir_attachment,
+    vc_archive_document,
+    vc_document_register,
+    vc_document_renderer,
+    vc_document_template,
+    vc_survey_documents,
+)

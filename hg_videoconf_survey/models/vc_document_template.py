@@ -1,0 +1,98 @@
+import base64
+import binascii
+import io
+import zipfile
+
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+ODT_MIMETYPE = "application/vnd.oasis.opendocument.text"
+# What py3o.template needs to fill a document (see vcsurvey.render).
+REQUIRED_PARTS = ("content.xml", "styles.xml", "META-INF/manifest.xml")
+TEMPLATE_TYPES = [
+    ("dispatch", "Official dispatch"),
+    ("form", "Survey form"),
+    ("summary", "Consolidated summary"),
+]
+
+
+def odt_problem(env, raw):
+    """Why ``raw`` is not an ODT text document (None when it is one)."""
+    _ = env._
+    if not raw:
+        return _("the file is empty")
+    buffer = io.BytesIO(raw)
+    if not zipfile.is_zipfile(buffer):
+        return _("it is not an OpenDocument file (not a zip archive)")
+    try:
+        with zipfile.ZipFile(buffer) as archive:
+            names = set(archive.namelist())
+            if "mimetype" not in names:
+                return _("it has no 'mimetype' entry")
+            mimetype = archive.read("mimetype").decode("ascii", "replace").strip()
+            if mimetype != ODT_MIMETYPE:
+                return _(
+                    "its type is %(found)s, not an OpenDocument text "
+                    "(%(expected)s)",
+                    found=mimetype or "?",
+                    expected=ODT_MIMETYPE,
+                )
+            missing = [part for part in REQUIRED_PARTS if part not in names]
+            if missing:
+                return _("it has no %(parts)s", parts=", ".join(missing))
+            if archive.testzip() is not None:
+                return _("the archive is damaged")
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        return _("the archive is corrupt (%(error)s)", error=exc)
+    return None
+
+
+class VcDocumentTemplate(models.Model):
+    """An administrator's replacement for a shipped ODT template."""
+
+    _name = "vc.document.template"
+    _description = "Document Template"
+    _order = "document_type, sequence, id desc"
+
+    name = fields.Char(required=True)
+    document_type = fields.Selection(TEMPLATE_TYPES, required=True)
+    sequence = fields.Integer(default=10)
+    template_file = fields.Binary(
+        string="ODT template",
+        attachment=True,
+        required=True,
+        help="An OpenDocument text (.odt) filled by py3o.template; start from "
+        "the shipped template to keep its fields.",
+    )
+    template_filename = fields.Char()
+    active = fields.Boolean(default=True)
+    notes = fields.Text()
+
+    @api.constrains("template_file")
+    def _check_template_file(self):
+        for template in self:
+            try:
+                raw = base64.b64decode(template.template_file or b"", validate=False)
+            except (binascii.Error, ValueError):
+                raw = b""
+            problem = odt_problem(self.env, raw)
+            if problem:
+                raise ValidationError(
+                    _(
+                        "The template %(name)s cannot be used: %(problem)s. "
+                        "Upload an .odt file saved by LibreOffice Writer.",
+                        name=template.template_filename or template.name,
+                        problem=problem,
+                    )
+                )
+
+    @api.model
+    def _get_template(self, document_type):
+        """(bytes, label) of the active uploaded template, or (None, None)."""
+        template = self.sudo().search(
+            [("document_type", "=", document_type)], limit=1
+        )
+        if not template:
+            return None, None
+        raw = base64.b64decode(template.template_file)
+        return raw, template.template_filename or template.name

@@ -1,0 +1,625 @@
+"""Official documents of a survey round: numbers, dispatch, forms, summary
+and the archive ("Lưu VT")."""
+
+from markupsafe import Markup, escape
+
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, UserError
+
+from vcsurvey import documents
+
+from .vc_document_renderer import MIMETYPES, ascii_slug
+
+AGENCY = "SỞ THÔNG TIN VÀ TRUYỀN THÔNG"
+REPLY_STATES = ("approved", "received")
+FORM_ORDER = ("district", "center")
+OFFICER = "hg_videoconf_survey.group_department_officer"
+CLERK = "hg_videoconf_survey.group_records_clerk"
+
+
+def _lines(text):
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+def _vn_date(day):
+    return day.strftime("%d/%m/%Y") if day else ""
+
+
+def _notification(title, message, kind="success", sticky=False):
+    return {
+        "type": "ir.actions.client",
+        "tag": "display_notification",
+        "params": {
+            "title": title,
+            "message": message,
+            "type": kind,
+            "sticky": sticky,
+            "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+        },
+    }
+
+
+def _download(attachment):
+    return {
+        "type": "ir.actions.act_url",
+        "url": f"/web/content/{attachment.id}?download=true",
+        "target": "download",
+    }
+
+
+class VcSurveyRound(models.Model):
+    _inherit = "vc.survey.round"
+
+    summary_number = fields.Integer(readonly=True, copy=False, tracking=True)
+    summary_notation = fields.Char(default="BC-STTTT", required=True)
+    summary_date = fields.Date(copy=False, tracking=True)
+    summary_recipients = fields.Text(
+        help='"Kính gửi" of the summary, one per line; default: the provincial '
+        "People's Committee."
+    )
+    dispatch_register_id = fields.Many2one(
+        "vc.document.register", readonly=True, copy=False
+    )
+    summary_register_id = fields.Many2one(
+        "vc.document.register", readonly=True, copy=False
+    )
+    document_ids = fields.One2many(
+        "ir.attachment",
+        "res_id",
+        string="Documents",
+        domain=[("res_model", "=", "vc.survey.round")],
+        readonly=True,
+    )
+    archive_document_ids = fields.One2many(
+        "vc.archive.document", "round_id", string="Archived documents", readonly=True
+    )
+    can_issue_dispatch_number = fields.Boolean(compute="_compute_can_documents")
+    can_issue_summary_number = fields.Boolean(compute="_compute_can_documents")
+    can_generate_documents = fields.Boolean(compute="_compute_can_documents")
+    can_generate_summary = fields.Boolean(compute="_compute_can_documents")
+    can_archive = fields.Boolean(compute="_compute_can_documents")
+    can_check_archive = fields.Boolean(compute="_compute_can_documents")
+
+    @api.depends_context("uid")
+    @api.depends("state", "dispatch_number", "summary_number")
+    def _compute_can_documents(self):
+        user = self.env.user
+        officer = user.has_group(OFFICER)
+        clerk = user.has_group(CLERK)
+        for rnd in self:
+            open_round = rnd.state != "archived"
+            rnd.can_issue_dispatch_number = (
+                clerk and open_round and not rnd.dispatch_number
+            )
+            rnd.can_issue_summary_number = (
+                clerk
+                and rnd.state in ("dispatched", "consolidated")
+                and not rnd.summary_number
+            )
+            rnd.can_generate_documents = officer and open_round
+            rnd.can_generate_summary = officer and rnd.state in (
+                "dispatched",
+                "consolidated",
+            )
+            rnd.can_archive = clerk and rnd.state == "consolidated"
+            rnd.can_check_archive = (officer or clerk) and rnd.state == "archived"
+
+    # ------------------------------------------------------------------
+    # numbering (records clerk)
+    # ------------------------------------------------------------------
+    def action_issue_dispatch_number(self):
+        """Give the dispatch the next number of the year's dispatch register."""
+        self.ensure_one()
+        self._issue_number("dispatch")
+        return _notification(
+            _("Number issued"),
+            _("Dispatch number %(number)s.", number=self.dispatch_register_id.display_number),
+        )
+
+    def action_issue_summary_number(self):
+        """Give the summary the next number of the year's report register."""
+        self.ensure_one()
+        self._issue_number("summary")
+        return _notification(
+            _("Number issued"),
+            _("Summary number %(number)s.", number=self.summary_register_id.display_number),
+        )
+
+    def _issue_number(self, kind):
+        self._check_clerk()
+        # The row lock makes a second clerk numbering the same round wait
+        # and then see the first number (or be retried by Odoo on a
+        # serialization failure) instead of drawing a second one.
+        self.env.cr.execute(
+            "SELECT id FROM vc_survey_round WHERE id = %s FOR UPDATE", [self.id]
+        )
+        self.invalidate_recordset()
+        if self.state == "archived":
+            raise UserError(_("An archived survey round is read-only."))
+        if kind == "summary" and self.state not in ("dispatched", "consolidated"):
+            raise UserError(_("The summary is numbered once the round is dispatched."))
+        number_field, date_field = f"{kind}_number", f"{kind}_date"
+        if self[number_field]:
+            raise UserError(
+                _(
+                    "The %(document)s of %(round)s already has number %(number)s.",
+                    document=self._document_label(kind),
+                    round=self.name,
+                    number=self[f"{kind}_register_id"].display_number
+                    or self[number_field],
+                )
+            )
+        day = self[date_field] or fields.Date.context_today(self)
+        notation = self.dispatch_notation if kind == "dispatch" else self.summary_notation
+        line = self.env["vc.document.register"]._issue(
+            kind, self, notation, day, self._prepare_register_vals(kind)
+        )
+        self.write(
+            {
+                number_field: line.number,
+                date_field: day,
+                f"{kind}_register_id": line.id,
+            }
+        )
+        self.message_post(
+            body=_(
+                "%(document)s numbered %(number)s on %(date)s by %(user)s.",
+                document=self._document_label(kind),
+                number=line.display_number,
+                date=_vn_date(day),
+                user=self.env.user.name,
+            ),
+            subtype_xmlid="mail.mt_note",
+        )
+        return line
+
+    def _prepare_register_vals(self, kind):
+        signer = " ".join(
+            p for p in (self.signer_delegation, self.signer_title) if p
+        ) + (f" {self.signer_name}" if self.signer_name else "")
+        if kind == "dispatch":
+            subject = f"Công văn V/v {self.subject}"
+            recipients = "\n".join(_lines(self.recipients) + _lines(self.cc))
+        else:
+            subject = (
+                "Báo cáo kết quả khảo sát tình hình quản lý, vận hành hệ thống "
+                f"giao ban trực tuyến trên địa bàn tỉnh năm {self.year}"
+            )
+            recipients = "\n".join(self._summary_recipients())
+        return {"subject": subject, "signer": signer, "recipients": recipients}
+
+    def _document_label(self, kind):
+        return {"dispatch": _("dispatch"), "summary": _("summary")}[kind]
+
+    # ------------------------------------------------------------------
+    # plain data for the core
+    # ------------------------------------------------------------------
+    def _signer_data(self):
+        self.ensure_one()
+        return {
+            "title": self.signer_title or "GIÁM ĐỐC",
+            "name": self.signer_name or "",
+            "delegation": self.signer_delegation or "",
+            "position": self.signer_position or "",
+        }
+
+    def _form_types(self):
+        present = set(self.line_ids.mapped("form_type"))
+        return [t for t in FORM_ORDER if t in present]
+
+    def _prepare_dispatch_data(self):
+        """The dispatch as the core's plain data (vcsurvey.documents)."""
+        self.ensure_one()
+        if not self.signer_name:
+            raise UserError(_("Fill in the name of the signer of the dispatch first."))
+        province = self.province or "Hà Giang"
+        return {
+            "parent_agency": f"UBND TỈNH {province.upper()}",
+            "agency": AGENCY,
+            "notation": self.dispatch_notation,
+            "number": self.dispatch_number or None,
+            "place": province,
+            "date": self.dispatch_date or None,
+            "subject": self.subject,
+            "recipients": _lines(self.recipients),
+            "legal_bases": _lines(self.legal_basis),
+            "deadline": self.deadline,
+            "email": self.softcopy_email or "",
+            "cc": _lines(self.cc),
+            "signer": self._signer_data(),
+            "year": self.year,
+            "cutoff": self._get_cutoff(),
+            "forms": self._form_types(),
+            "province": province,
+            "form_version": self.form_version,
+        }
+
+    def _summary_recipients(self):
+        return _lines(self.summary_recipients) or [
+            f"Ủy ban nhân dân tỉnh {self.province or 'Hà Giang'}"
+        ]
+
+    def _prepare_summary_meta(self):
+        """The summary's heading, number and signer (vcsurvey.summary meta)."""
+        self.ensure_one()
+        province = self.province or "Hà Giang"
+        return {
+            "number": self.summary_number or None,
+            "notation": self.summary_notation,
+            "date": self.summary_date or None,
+            "place": province,
+            "parent_agency": f"UBND TỈNH {province.upper()}",
+            "agency": AGENCY,
+            "recipients": self._summary_recipients(),
+            "signer": self._signer_data(),
+        }
+
+    def _replies(self):
+        """Approved and received submissions: the replies that count."""
+        return self.submission_ids.filtered(lambda s: s.state in REPLY_STATES)
+
+    def _prepare_round_data(self):
+        """The round as vcsurvey.consolidate's ``round_data``."""
+        self.ensure_one()
+        lines = self.env["vc.survey.round.line"].search_read(
+            [("round_id", "=", self.id)], ["unit_id", "form_type"]
+        )
+        units = {
+            u["id"]: u
+            for u in self.env["vc.unit"].search_read(
+                [("id", "in", [line["unit_id"][0] for line in lines])],
+                ["code", "name"],
+            )
+        }
+        replies = self._replies()
+        others = self.env["vc.survey.submission"].search_read(
+            [("round_id", "=", self.id), ("state", "not in", REPLY_STATES)],
+            ["unit_id", "form_type", "state", "submitted_on"],
+        )
+        other_units = {
+            u["id"]: u
+            for u in self.env["vc.unit"].search_read(
+                [("id", "in", [s["unit_id"][0] for s in others])], ["code", "name"]
+            )
+        }
+        return {
+            "year": self.year,
+            "province": self.province or "Hà Giang",
+            "deadline": self.deadline,
+            "cutoff": self._get_cutoff(),
+            "dispatch": {
+                "number": self.dispatch_number or None,
+                "notation": self.dispatch_notation,
+                "date": self.dispatch_date or None,
+            },
+            "addressed": [
+                {
+                    "unit_code": units[line["unit_id"][0]]["code"] or "",
+                    "unit_name": units[line["unit_id"][0]]["name"],
+                    "form_type": line["form_type"],
+                }
+                for line in lines
+            ],
+            "submissions": [self._plain_reply(sub) for sub in replies]
+            + [
+                {
+                    "unit_code": other_units[s["unit_id"][0]]["code"] or "",
+                    "unit_name": other_units[s["unit_id"][0]]["name"],
+                    "form_type": s["form_type"],
+                    "state": s["state"],
+                    "submitted_on": (s["submitted_on"] or None)
+                    and s["submitted_on"].date(),
+                    "approved_on": None,
+                    "received_on": None,
+                    "answers": {},
+                }
+                for s in others
+            ],
+        }
+
+    @api.model
+    def _plain_reply(self, submission):
+        data = submission._get_plain_data()
+        # consolidate.to_date refuses False, Odoo's empty value
+        for key in ("submitted_on", "approved_on", "received_on"):
+            data[key] = data[key] or None
+        return data
+
+    # ------------------------------------------------------------------
+    # documents (department officer)
+    # ------------------------------------------------------------------
+    def _document_name(self, kind):
+        """ASCII file stem and Vietnamese title of the dispatch or summary."""
+        if kind == "dispatch":
+            number, notation, day = (
+                self.dispatch_number,
+                self.dispatch_notation,
+                self.dispatch_date,
+            )
+            stem, title = "Cong-van", "Công văn"
+        else:
+            number, notation, day = (
+                self.summary_number,
+                self.summary_notation,
+                self.summary_date,
+            )
+            stem, title = "Bao-cao", "Báo cáo tổng hợp"
+        if number:
+            stem += f"-{number:02d}-{ascii_slug(notation)}"
+            title += f" số {number:02d}/{notation}"
+        else:
+            stem += f"-{self.year}-du-thao"
+            title += " (dự thảo, chưa cấp số)"
+        if day:
+            title += f" ngày {_vn_date(day)}"
+        if kind == "dispatch":
+            title += f" V/v {self.subject}"
+        else:
+            title += f" kết quả khảo sát năm {self.year}"
+        return stem, title
+
+    def _check_open(self):
+        if self.state == "archived":
+            raise UserError(
+                _(
+                    "The survey round %(round)s is archived: its documents are "
+                    "frozen.",
+                    round=self.name,
+                )
+            )
+
+    def action_generate_dispatch(self):
+        """The dispatch as ODT, DOCX and PDF (with the blank forms)."""
+        self.ensure_one()
+        self._check_officer()
+        self._check_open()
+        data = self._prepare_dispatch_data()
+        files = self.env["vc.document.renderer"]._render_dispatch(data)
+        stem, title = self._document_name("dispatch")
+        notes = {"pdf": " (PDF, kèm các mẫu phiếu khảo sát)"}
+        attachments = self.env["vc.document.renderer"]._attach(
+            self,
+            "dispatch",
+            [
+                (f"{stem}.{fmt}", files[fmt], title + notes.get(fmt, ""), fmt)
+                for fmt in ("pdf", "docx", "odt")
+            ],
+        )
+        self.message_post(
+            body=_("Dispatch generated: %(files)s.", files=", ".join(attachments.mapped("name"))),
+            subtype_xmlid="mail.mt_note",
+        )
+        return _notification(_("Dispatch generated"), title)
+
+    def action_generate_summary(self):
+        """The consolidated summary (ODT, DOCX, PDF, XLSX); the round becomes
+        consolidated (regenerating keeps it so)."""
+        self.ensure_one()
+        self._check_officer()
+        self.env.cr.execute(
+            "SELECT id FROM vc_survey_round WHERE id = %s FOR UPDATE", [self.id]
+        )
+        self.invalidate_recordset(["state"])
+        new_state = self._move("consolidate")
+        files = self.env["vc.document.renderer"]._render_summary(
+            self._prepare_round_data(), self._prepare_summary_meta()
+        )
+        stem, title = self._document_name("summary")
+        attachments = self.env["vc.document.renderer"]._attach(
+            self,
+            "summary",
+            [
+                (f"{stem}.{fmt}", files[fmt], title, fmt)
+                for fmt in ("pdf", "docx", "odt", "xlsx")
+            ],
+        )
+        self.with_context(vc_workflow=True).write({"state": new_state})
+        self.message_post(
+            body=_(
+                "Summary generated from %(count)s approved forms: %(files)s.",
+                count=len(self._replies()),
+                files=", ".join(attachments.mapped("name")),
+            ),
+            subtype_xmlid="mail.mt_note",
+        )
+        return _notification(_("Summary generated"), title)
+
+    # ------------------------------------------------------------------
+    # archive (records clerk)
+    # ------------------------------------------------------------------
+    def _check_clerk(self):
+        if self.env.su:
+            return
+        if not self.env.user.has_group(CLERK):
+            raise AccessError(_("Only the records clerk can do this."))
+
+    def action_archive(self):
+        """Freeze the PDFs of the dispatch, of every approved form and of the
+        summary with their SHA-256; the round becomes read-only."""
+        self.ensure_one()
+        self._check_clerk()
+        self.env.cr.execute(
+            "SELECT id FROM vc_survey_round WHERE id = %s FOR UPDATE", [self.id]
+        )
+        self.invalidate_recordset(["state"])
+        new_state = self._move("archive")
+        renderer = self.env["vc.document.renderer"]
+        replies = self._replies().sorted(lambda s: (s.form_type, s.unit_id.name))
+        with renderer._errors(_("the archive copies")):
+            odts = renderer._dispatch_odts(self._prepare_dispatch_data())
+            dispatch_keys = list(odts)
+            for sub in replies:
+                odts[f"form_{sub.id}"] = renderer._form_odt(
+                    sub._get_form(), sub._get_answers(), sub._prepare_form_meta()
+                )
+            _summary, odts["summary"] = renderer._summary_odt(
+                self._prepare_round_data(), self._prepare_summary_meta()
+            )
+            # Every PDF of the round in one LibreOffice start.
+            pdfs = renderer._convert(odts, "pdf")
+            dispatch_pdf = documents.merge_pdfs([pdfs[k] for k in dispatch_keys])
+        prefix = "Bản lưu (Lưu VT): "
+        entries = []
+        stem, title = self._document_name("dispatch")
+        entries.append(("dispatch", self, stem, prefix + title, dispatch_pdf))
+        for sub in replies:
+            stem, title = sub._document_name()
+            entries.append(("form", sub, stem, prefix + title, pdfs[f"form_{sub.id}"]))
+        stem, title = self._document_name("summary")
+        entries.append(("summary", self, stem, prefix + title, pdfs["summary"]))
+        Archive = self.env["vc.archive.document"]
+        archive_vals = []
+        for kind, record, stem, title, pdf in entries:
+            attachment = renderer._attach(
+                record,
+                kind,
+                [(f"Luu-VT-{stem}.pdf", pdf, title, "pdf")],
+                replace=False,
+                archived=True,
+            )
+            archive_vals.append(
+                {
+                    "round_id": self.id,
+                    "submission_id": record.id if kind == "form" else False,
+                    "kind": kind,
+                    "attachment_id": attachment.id,
+                    "sha256": Archive._hash(pdf),
+                }
+            )
+        Archive.create(archive_vals)
+        self.with_context(vc_workflow=True).write({"state": new_state})
+        self.message_post(
+            body=_(
+                "Archived by %(user)s: %(count)s PDF documents frozen with their "
+                "SHA-256.",
+                user=self.env.user.name,
+                count=len(archive_vals),
+            ),
+            subtype_xmlid="mail.mt_note",
+        )
+        return _notification(
+            _("Round archived"),
+            _("%(count)s documents archived.", count=len(archive_vals)),
+        )
+
+    def action_check_archive(self):
+        """Recompute the SHA-256 of every archived file; report mismatches."""
+        self.ensure_one()
+        user = self.env.user
+        if not (self.env.su or user.has_group(CLERK) or user.has_group(OFFICER)):
+            raise AccessError(
+                _("Only the records clerk or a Department officer can do this.")
+            )
+        entries = self.archive_document_ids
+        if not entries:
+            raise UserError(_("The survey round %(round)s has no archived documents.",
+                              round=self.name))
+        bad = entries._verify()
+        if bad:
+            names = ", ".join(bad.mapped("name"))
+            body = Markup("<p><b>%s</b></p><ul>%s</ul>") % (
+                _("Archive check failed: these files no longer match their SHA-256:"),
+                Markup("").join(
+                    Markup("<li>%s</li>") % escape(name) for name in bad.mapped("name")
+                ),
+            )
+            self.message_post(body=body, subtype_xmlid="mail.mt_note")
+            return _notification(
+                _("Archive check failed"),
+                _("Files altered since archiving: %(names)s", names=names),
+                kind="danger",
+                sticky=True,
+            )
+        self.message_post(
+            body=_(
+                "Archive check passed: the %(count)s archived files are intact.",
+                count=len(entries),
+            ),
+            subtype_xmlid="mail.mt_note",
+        )
+        return _notification(
+            _("Archive intact"),
+            _("The %(count)s archived files match their SHA-256.", count=len(entries)),
+        )
+
+
+class VcSurveySubmission(models.Model):
+    _inherit = "vc.survey.submission"
+
+    document_ids = fields.One2many(
+        "ir.attachment",
+        "res_id",
+        string="Documents",
+        domain=[("res_model", "=", "vc.survey.submission")],
+        readonly=True,
+    )
+
+    def _prepare_form_meta(self):
+        """Heading and sign-off of the printed form (vcsurvey.documents meta)."""
+        self.ensure_one()
+        rnd = self.round_id
+        return {
+            "year": rnd.year,
+            "unit_name": self.unit_id.name,
+            "province": rnd.province or "Hà Giang",
+            "dispatch_number": rnd.dispatch_number or None,
+            "dispatch_date": rnd.dispatch_date or None,
+            "cutoff": rnd._get_cutoff(),
+            "preparer_name": self.q_b_name or self.submitted_by_id.name or "",
+            "head_name": self.approved_by_id.name or "",
+            "signed_as": "KT." if self.signed_as == "deputy" else "",
+        }
+
+    def _document_name(self):
+        self.ensure_one()
+        unit = self.unit_id
+        stem = f"Phieu-khao-sat-{self.year}-{ascii_slug(unit.code or unit.name)}"
+        title = f"Phiếu khảo sát năm {self.year} của {unit.name}"
+        return stem, title
+
+    def action_print_form(self):
+        """The filled forms as ODT, DOCX and PDF, stored on each submission
+        (one LibreOffice start per format for all of them)."""
+        self.check_access("read")
+        if not self:
+            return False
+        archived = self.filtered(lambda s: s.round_id.state == "archived")
+        if archived:
+            if len(self) == 1:
+                frozen = self.env["vc.archive.document"].sudo().search(
+                    [("submission_id", "=", self.id)], limit=1
+                )
+                if frozen:
+                    return _download(frozen.attachment_id)
+            raise UserError(
+                _(
+                    "The survey round %(round)s is archived: its forms are frozen; "
+                    "open the archived copies.",
+                    round=archived[0].round_id.name,
+                )
+            )
+        renderer = self.env["vc.document.renderer"]
+        items = [(s._get_form(), s._get_answers(), s._prepare_form_meta()) for s in self]
+        outputs = renderer._render_forms(items)
+        pdf = self.env["ir.attachment"]
+        for sub, files in zip(self, outputs, strict=True):
+            stem, title = sub._document_name()
+            state = dict(sub._fields["state"]._description_selection(self.env))[
+                sub.state
+            ]
+            attachments = renderer._attach(
+                sub,
+                "form",
+                [
+                    (f"{stem}.{fmt}", files[fmt], f"{title} ({state})", fmt)
+                    for fmt in ("pdf", "docx", "odt")
+                ],
+            )
+            pdf |= attachments[:1]
+        if len(self) == 1:
+            return _download(pdf)
+        return _notification(
+            _("Forms printed"),
+            _("%(count)s forms printed; see their Documents tab.", count=len(self)),
+        )
+
