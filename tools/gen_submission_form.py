@@ -165,7 +165,7 @@ def build() -> str:
     w.add(5, '<div class="oe_title">')
     w.add(
         6,
-        '<h1><field name="unit_id" readonly="1" options="{\'no_open\': True}" /></h1>',
+        '<h1><field name="unit_name" readonly="1" /></h1>',
     )
     w.add(6, '<h3><field name="form_title" readonly="1" /></h3>')
     w.add(

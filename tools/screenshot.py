@@ -74,6 +74,11 @@ def main() -> None:
              path="/")
         call("Page.navigate", url=f"{BASE}{path}")
         time.sleep(float(os.environ.get("VC_WAIT", "6")))
+        click = os.environ.get("VC_CLICK")  # CSS selector to click, e.g. a tab
+        if click:
+            call("Runtime.evaluate",
+                 expression=f"document.querySelector({json.dumps(click)}).click()")
+            time.sleep(2)
         shot = call("Page.captureScreenshot", format="png")
         with open(out, "wb") as fh:
             fh.write(base64.b64decode(shot["data"]))

@@ -62,6 +62,7 @@ class VcSurveySubmission(models.Model):
     unit_id = fields.Many2one(
         "vc.unit", string="Unit", required=True, index=True, readonly=True
     )
+    unit_name = fields.Char(related="unit_id.name", string="Unit name")
     form_type = fields.Selection(FORM_TYPES, required=True, readonly=True)
     form_version = fields.Selection(related="round_id.form_version")
     year = fields.Integer(related="round_id.year", store=True)
