@@ -1,2 +1,3 @@
 from . import test_registry, test_survey_workflow
 from . import test_ui
+from . import test_archive, test_documents

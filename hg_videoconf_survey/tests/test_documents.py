@@ -456,10 +456,16 @@ class TestDocuments(VcSurveyCommon):
 
     def test_print_menu_entries(self):
         """The documents are offered in the Print menu of their records."""
-        bindings = self.env["ir.actions.actions"].get_bindings("vc.survey.round")
+        Actions = self.env["ir.actions.actions"]
+        bindings = Actions.with_user(self.officer).get_bindings("vc.survey.round")
         names = {a["name"] for a in bindings["report"]}
         self.assertIn("Dispatch (ODT, DOCX, PDF)", names)
-        bindings = self.env["ir.actions.actions"].get_bindings("vc.survey.submission")
+        self.assertIn("Consolidated summary (ODT, DOCX, PDF, XLSX)", names)
+        clerk = Actions.with_user(self.clerk).get_bindings("vc.survey.round")
+        self.assertFalse(clerk.get("report"))
+        bindings = Actions.with_user(self.preparer_a).get_bindings(
+            "vc.survey.submission"
+        )
         self.assertIn(
             "Survey form (ODT, DOCX, PDF)", {a["name"] for a in bindings["report"]}
         )
