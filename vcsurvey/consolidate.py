@@ -102,6 +102,8 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
+from vcsurvey import forms
+
 COUNTED_STATES = frozenset({"approved", "received"})
 # Workflow progress, to choose between several submissions of one unit.
 _STATE_RANK = {
@@ -140,22 +142,7 @@ CONNECTION_CHECK_LABELS = {
 }
 YES, NO = "Có", "Không"
 
-_STATUS_CODES = {
-    "province_district": {
-        "camera": "I.3.camera",
-        "microphone": "I.3.microphone",
-        "audio": "I.3.audio",
-        "vcs": "I.3.vcs",
-        "overall": "I.4",
-    },
-    "district_commune": {
-        "camera": "II.2.camera",
-        "microphone": "II.2.microphone",
-        "audio": "II.2.audio",
-        "vcs": "II.2.vcs",
-        "overall": "II.3",
-    },
-}
+_STATUS_CODES = forms.DEVICE_STATUS_CODES
 _CENTRE_TYPES = frozenset({"center", "centre"})
 _RECOMMENDATION_CODES = (
     ("I.9", "province_district", "efficiency"),

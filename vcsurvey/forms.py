@@ -72,6 +72,26 @@ STATUS_CHOICES: tuple[Choice, ...] = (
     Choice("unstable", "Không ổn định", "Unstable"),
     Choice("not_working", "Không hoạt động", "Not working"),
 )
+# The device-status questions of the district form's two networks (part I:
+# province <-> district, part II: district <-> commune), by device; "overall"
+# is the whole system's status.  Consolidation and the addon's pivot lines
+# read the statuses through this one table.
+DEVICE_STATUS_CODES: dict[str, dict[str, str]] = {
+    "province_district": {
+        "camera": "I.3.camera",
+        "microphone": "I.3.microphone",
+        "audio": "I.3.audio",
+        "vcs": "I.3.vcs",
+        "overall": "I.4",
+    },
+    "district_commune": {
+        "camera": "II.2.camera",
+        "microphone": "II.2.microphone",
+        "audio": "II.2.audio",
+        "vcs": "II.2.vcs",
+        "overall": "II.3",
+    },
+}
 YESNO_CHOICES: tuple[Choice, ...] = (
     Choice("yes", "Có", "Yes"),
     Choice("no", "Không", "No"),

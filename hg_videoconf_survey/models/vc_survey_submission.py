@@ -15,22 +15,7 @@ STATES = [
     ("received", "Received by the Department"),
 ]
 # Device statuses of the two networks, stored again as lines so they pivot.
-DEVICE_STATUS_QUESTIONS = {
-    "province_district": {
-        "camera": "I.3.camera",
-        "microphone": "I.3.microphone",
-        "audio": "I.3.audio",
-        "vcs": "I.3.vcs",
-        "overall": "I.4",
-    },
-    "district_commune": {
-        "camera": "II.2.camera",
-        "microphone": "II.2.microphone",
-        "audio": "II.2.audio",
-        "vcs": "II.2.vcs",
-        "overall": "II.3",
-    },
-}
+DEVICE_STATUS_QUESTIONS = forms.DEVICE_STATUS_CODES
 # Fields that workflow methods, mail and the ORM may change on a submission
 # that is no longer a draft; every other field is an answer and is frozen.
 WORKFLOW_FIELDS = {
