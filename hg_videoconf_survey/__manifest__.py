@@ -28,6 +28,7 @@
         "wizards/vc_survey_reason_wizard_views.xml",
         "views/vc_menus.xml",
         "security/documents/ir.model.access.csv",
+        "security/vc_document_security.xml",
         "data/vc_document_sequence_data.xml",
         "views/vc_survey_round_documents_views.xml",
         "views/vc_survey_submission_documents_views.xml",

@@ -23,9 +23,7 @@ class VcArchiveDocument(models.Model):
     round_id = fields.Many2one(
         "vc.survey.round", required=True, readonly=True, index=True
     )
-    submission_id = fields.Many2one(
-        "vc.survey.submission", readonly=True, index=True
-    )
+    submission_id = fields.Many2one("vc.survey.submission", readonly=True, index=True)
     kind = fields.Selection(ARCHIVE_KINDS, required=True, readonly=True)
     attachment_id = fields.Many2one(
         "ir.attachment", required=True, readonly=True, ondelete="restrict", index=True
@@ -55,7 +53,9 @@ class VcArchiveDocument(models.Model):
         return super().write(vals)
 
     def unlink(self):
-        raise UserError(_("An archived document cannot be deleted."))
+        if self:
+            raise UserError(_("An archived document cannot be deleted."))
+        return super().unlink()
 
     def _verify(self):
         """The entries whose file no longer has the archived SHA-256."""

@@ -74,7 +74,7 @@ class VcDocumentRegister(models.Model):
 
     def write(self, vals):
         frozen = set(vals) - EDITABLE_FIELDS
-        if frozen and not self.env.context.get("vc_register_init"):
+        if frozen:
             raise UserError(
                 _(
                     "The number, type, date and source of a registered document "
@@ -86,7 +86,9 @@ class VcDocumentRegister(models.Model):
     def unlink(self):
         # Numbers are never reused: a register line stays even if its
         # document is withdrawn (write it in the notes).
-        raise UserError(_("A line of the outgoing register cannot be deleted."))
+        if self:
+            raise UserError(_("A line of the outgoing register cannot be deleted."))
+        return super().unlink()
 
     @api.model
     def _next_number(self, document_type, day):

@@ -32,8 +32,7 @@ def odt_problem(env, raw):
             mimetype = archive.read("mimetype").decode("ascii", "replace").strip()
             if mimetype != ODT_MIMETYPE:
                 return _(
-                    "its type is %(found)s, not an OpenDocument text "
-                    "(%(expected)s)",
+                    "its type is %(found)s, not an OpenDocument text " "(%(expected)s)",
                     found=mimetype or "?",
                     expected=ODT_MIMETYPE,
                 )
@@ -89,9 +88,7 @@ class VcDocumentTemplate(models.Model):
     @api.model
     def _get_template(self, document_type):
         """(bytes, label) of the active uploaded template, or (None, None)."""
-        template = self.sudo().search(
-            [("document_type", "=", document_type)], limit=1
-        )
+        template = self.sudo().search([("document_type", "=", document_type)], limit=1)
         if not template:
             return None, None
         raw = base64.b64decode(template.template_file)

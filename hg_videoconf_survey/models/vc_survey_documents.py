@@ -8,13 +8,15 @@ from odoo.exceptions import AccessError, UserError
 
 from vcsurvey import documents
 
-from .vc_document_renderer import MIMETYPES, ascii_slug
+from .vc_document_renderer import ascii_slug
 
 AGENCY = "SỞ THÔNG TIN VÀ TRUYỀN THÔNG"
 REPLY_STATES = ("approved", "received")
 FORM_ORDER = ("district", "center")
 OFFICER = "hg_videoconf_survey.group_department_officer"
 CLERK = "hg_videoconf_survey.group_records_clerk"
+# The register and the archive entries are the department's business.
+DEPARTMENT = f"{OFFICER},{CLERK}"
 
 
 def _lines(text):
@@ -58,10 +60,10 @@ class VcSurveyRound(models.Model):
         "People's Committee."
     )
     dispatch_register_id = fields.Many2one(
-        "vc.document.register", readonly=True, copy=False
+        "vc.document.register", readonly=True, copy=False, groups=DEPARTMENT
     )
     summary_register_id = fields.Many2one(
-        "vc.document.register", readonly=True, copy=False
+        "vc.document.register", readonly=True, copy=False, groups=DEPARTMENT
     )
     document_ids = fields.One2many(
         "ir.attachment",
@@ -71,7 +73,11 @@ class VcSurveyRound(models.Model):
         readonly=True,
     )
     archive_document_ids = fields.One2many(
-        "vc.archive.document", "round_id", string="Archived documents", readonly=True
+        "vc.archive.document",
+        "round_id",
+        string="Archived documents",
+        readonly=True,
+        groups=DEPARTMENT,
     )
     can_issue_dispatch_number = fields.Boolean(compute="_compute_can_documents")
     can_issue_summary_number = fields.Boolean(compute="_compute_can_documents")
@@ -113,7 +119,10 @@ class VcSurveyRound(models.Model):
         self._issue_number("dispatch")
         return _notification(
             _("Number issued"),
-            _("Dispatch number %(number)s.", number=self.dispatch_register_id.display_number),
+            _(
+                "Dispatch number %(number)s.",
+                number=self.dispatch_register_id.display_number,
+            ),
         )
 
     def action_issue_summary_number(self):
@@ -122,7 +131,10 @@ class VcSurveyRound(models.Model):
         self._issue_number("summary")
         return _notification(
             _("Number issued"),
-            _("Summary number %(number)s.", number=self.summary_register_id.display_number),
+            _(
+                "Summary number %(number)s.",
+                number=self.summary_register_id.display_number,
+            ),
         )
 
     def _issue_number(self, kind):
@@ -139,18 +151,21 @@ class VcSurveyRound(models.Model):
         if kind == "summary" and self.state not in ("dispatched", "consolidated"):
             raise UserError(_("The summary is numbered once the round is dispatched."))
         number_field, date_field = f"{kind}_number", f"{kind}_date"
+        register_field = f"{kind}_register_id"
         if self[number_field]:
+            number = self[register_field].display_number or self[number_field]
             raise UserError(
                 _(
                     "The %(document)s of %(round)s already has number %(number)s.",
                     document=self._document_label(kind),
                     round=self.name,
-                    number=self[f"{kind}_register_id"].display_number
-                    or self[number_field],
+                    number=number,
                 )
             )
         day = self[date_field] or fields.Date.context_today(self)
-        notation = self.dispatch_notation if kind == "dispatch" else self.summary_notation
+        notation = (
+            self.dispatch_notation if kind == "dispatch" else self.summary_notation
+        )
         line = self.env["vc.document.register"]._issue(
             kind, self, notation, day, self._prepare_register_vals(kind)
         )
@@ -158,7 +173,7 @@ class VcSurveyRound(models.Model):
             {
                 number_field: line.number,
                 date_field: day,
-                f"{kind}_register_id": line.id,
+                register_field: line.id,
             }
         )
         self.message_post(
@@ -386,7 +401,10 @@ class VcSurveyRound(models.Model):
             ],
         )
         self.message_post(
-            body=_("Dispatch generated: %(files)s.", files=", ".join(attachments.mapped("name"))),
+            body=_(
+                "Dispatch generated: %(files)s.",
+                files=", ".join(attachments.mapped("name")),
+            ),
             subtype_xmlid="mail.mt_note",
         )
         return _notification(_("Dispatch generated"), title)
@@ -512,8 +530,12 @@ class VcSurveyRound(models.Model):
             )
         entries = self.archive_document_ids
         if not entries:
-            raise UserError(_("The survey round %(round)s has no archived documents.",
-                              round=self.name))
+            raise UserError(
+                _(
+                    "The survey round %(round)s has no archived documents.",
+                    round=self.name,
+                )
+            )
         bad = entries._verify()
         if bad:
             names = ", ".join(bad.mapped("name"))
@@ -586,8 +608,10 @@ class VcSurveySubmission(models.Model):
         archived = self.filtered(lambda s: s.round_id.state == "archived")
         if archived:
             if len(self) == 1:
-                frozen = self.env["vc.archive.document"].sudo().search(
-                    [("submission_id", "=", self.id)], limit=1
+                frozen = (
+                    self.env["vc.archive.document"]
+                    .sudo()
+                    .search([("submission_id", "=", self.id)], limit=1)
                 )
                 if frozen:
                     return _download(frozen.attachment_id)
@@ -599,7 +623,9 @@ class VcSurveySubmission(models.Model):
                 )
             )
         renderer = self.env["vc.document.renderer"]
-        items = [(s._get_form(), s._get_answers(), s._prepare_form_meta()) for s in self]
+        items = [
+            (s._get_form(), s._get_answers(), s._prepare_form_meta()) for s in self
+        ]
         outputs = renderer._render_forms(items)
         pdf = self.env["ir.attachment"]
         for sub, files in zip(self, outputs, strict=True):
@@ -622,4 +648,3 @@ class VcSurveySubmission(models.Model):
             _("Forms printed"),
             _("%(count)s forms printed; see their Documents tab.", count=len(self)),
         )
-

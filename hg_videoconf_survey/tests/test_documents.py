@@ -15,7 +15,7 @@ import psycopg2
 from odoo import api
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.modules.registry import Registry
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 from odoo.tests.common import BaseCase, get_db_name
 from odoo.tools import mute_logger
 
@@ -84,7 +84,9 @@ class TestNumbering(VcSurveyCommon):
         line = self.round.dispatch_register_id
         self.assertEqual(line.display_number, "01/STTTT-CNTT")
         self.assertEqual((line.document_type, line.year), ("dispatch", 2017))
-        self.assertEqual((line.res_model, line.res_id), (self.round._name, self.round.id))
+        self.assertEqual(
+            (line.res_model, line.res_id), (self.round._name, self.round.id)
+        )
         self.assertIn(self.round.subject, line.subject)
         self.assertIn("UBND các huyện, thành phố", line.recipients)
         self.assertIn("Nguyễn Văn Tuệ", line.signer)
@@ -129,6 +131,16 @@ class TestNumbering(VcSurveyCommon):
         # a draft round has no summary to number
         with self.assertRaises(UserError):
             second.with_user(self.clerk).action_issue_summary_number()
+
+    def test_forms_open_for_every_role(self):
+        """The extended round and form views load for each role."""
+        # (Unit users do not open the round's form: it lists other units.)
+        for user in (self.officer, self.clerk, self.leader):
+            with self.subTest(user=user.login):
+                form = Form(self.round.with_user(user))
+                self.assertEqual(form.name, self.round.name)
+        form = Form(self.sub_a.with_user(self.preparer_a))
+        self.assertEqual(len(form.document_ids), 0)
 
     def test_unique_number_constraint(self):
         """The database refuses a number issued twice for a type and year."""
@@ -184,8 +196,9 @@ class TestNumberingConcurrency(BaseCase):
             env0 = api.Environment(cr0, api.SUPERUSER_ID, {})
             env1 = api.Environment(cr1, api.SUPERUSER_ID, {})
             first = env0["vc.document.register"]._next_number("dispatch", day)
-            with mute_logger("odoo.sql_db"), self.assertRaises(
-                psycopg2.errors.LockNotAvailable
+            with (
+                mute_logger("odoo.sql_db"),
+                self.assertRaises(psycopg2.errors.LockNotAvailable),
             ):
                 env1["vc.document.register"]._next_number("dispatch", day)
             cr1.rollback()
@@ -263,9 +276,10 @@ class TestDocumentTemplates(VcSurveyCommon):
             ): "content.xml",
         }
         for raw, expected in cases.items():
-            with self.subTest(expected=expected), self.assertRaises(
-                ValidationError
-            ) as caught:
+            with (
+                self.subTest(expected=expected),
+                self.assertRaises(ValidationError) as caught,
+            ):
                 self._upload(raw, name="bad.odt")
             self.assertIn("bad.odt", str(caught.exception))
             self.assertIn(expected, str(caught.exception))
@@ -353,6 +367,8 @@ class TestDocuments(VcSurveyCommon):
         self.assertEqual(pdf.mimetype, "application/pdf")
         self.assertIn("Công văn số 01/STTTT-CNTT", pdf.description)
         self.assertTrue(self.dispatch["pdf"].raw.startswith(b"%PDF"))
+        listed = self.round.with_user(self.officer).document_ids
+        self.assertLessEqual({a.id for a in self.dispatch.values()}, set(listed.ids))
         with zipfile.ZipFile(io.BytesIO(self.dispatch["docx"].raw)) as docx:
             self.assertIn("word/document.xml", docx.namelist())
         self.assertIn("Số: 01/STTTT-CNTT", odt_content(self.dispatch["odt"].raw))
@@ -439,8 +455,20 @@ class TestDocuments(VcSurveyCommon):
         """Generating again replaces the summary and keeps the state."""
         fake = dict.fromkeys(("odt", "docx", "pdf", "xlsx"), b"new")
         renderer = type(self.env["vc.document.renderer"])
+        print_menu = self.env.ref(
+            "hg_videoconf_survey.vc_survey_round_action_print_summary"
+        )
         with patch.object(renderer, "_render_summary", return_value=fake):
-            self.round.with_user(self.officer).action_generate_summary()
+            action = (
+                print_menu.with_user(self.officer)
+                .with_context(
+                    active_model="vc.survey.round",
+                    active_id=self.round.id,
+                    active_ids=self.round.ids,
+                )
+                .run()
+            )
+        self.assertEqual(action["tag"], "display_notification")
         self.assertEqual(self.round.state, "consolidated")
         again = documents_of(self.round, "summary")
         self.assertEqual(len(again), 4)
