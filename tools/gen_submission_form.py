@@ -100,12 +100,23 @@ def children(w: Writer, items: tuple, depth: int) -> None:
             question(w, item, depth)
 
 
+# Short tab labels; the full heading of the part stands at the top of its tab.
+TAB_LABELS = {
+    "C.I": "I. Province ↔ district",
+    "C.II": "II. District ↔ commune",
+    "C": "C. Survey",
+}
+
+
 def page(w: Writer, code: str, title: str, items: tuple, form_type: str) -> None:
+    label = TAB_LABELS[code]
     w.add(
         5,
-        f"<page string={esc(title)} name=\"page_{code.replace('.', '_')}\" "
+        f"<page string={esc(label)} name=\"page_{code.replace('.', '_')}\" "
         f"invisible=\"form_type != '{form_type}'\">",
     )
+    if label != title:
+        w.add(6, f'<h4 class="mb-3">{title}</h4>')
     children(w, items, 6)
     w.add(5, "</page>")
 
