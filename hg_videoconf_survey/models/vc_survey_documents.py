@@ -19,6 +19,11 @@ CLERK = "hg_videoconf_survey.group_records_clerk"
 DEPARTMENT = f"{OFFICER},{CLERK}"
 
 
+def _is_mail_field(name):
+    """Fields mail.thread may still write on a frozen record (chatter)."""
+    return name.startswith(("message_", "activity_", "website_message"))
+
+
 def _lines(text):
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
@@ -109,6 +114,17 @@ class VcSurveyRound(models.Model):
             )
             rnd.can_archive = clerk and rnd.state == "consolidated"
             rnd.can_check_archive = (officer or clerk) and rnd.state == "archived"
+
+    def write(self, vals):
+        # The base model lets workflow code through with a context key, which
+        # an RPC client can pass too; an archived round stays frozen anyway.
+        if (
+            not self.env.su
+            and any(not _is_mail_field(name) for name in vals)
+            and any(r.state == "archived" for r in self)
+        ):
+            raise UserError(_("An archived survey round is read-only."))
+        return super().write(vals)
 
     # ------------------------------------------------------------------
     # numbering (records clerk)
@@ -575,6 +591,30 @@ class VcSurveySubmission(models.Model):
         domain=[("res_model", "=", "vc.survey.submission")],
         readonly=True,
     )
+
+    def _check_writable(self, fnames):
+        # Checked before the base rule, which a context key can skip: nothing
+        # but the chatter changes in an archived round.
+        if (
+            not self.env.su
+            and any(not _is_mail_field(name) for name in fnames)
+            and any(s.round_id.state == "archived" for s in self)
+        ):
+            raise UserError(
+                _(
+                    "The survey round %(round)s is archived: its submissions are "
+                    "read-only.",
+                    round=self.round_id[:1].name,
+                )
+            )
+        return super()._check_writable(fnames)
+
+    def unlink(self):
+        if not self.env.su and any(s.round_id.state == "archived" for s in self):
+            raise UserError(
+                _("The forms of an archived survey round cannot be deleted.")
+            )
+        return super().unlink()
 
     def _prepare_form_meta(self):
         """Heading and sign-off of the printed form (vcsurvey.documents meta)."""

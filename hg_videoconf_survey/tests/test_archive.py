@@ -92,7 +92,25 @@ class TestArchive(VcSurveyCommon):
             self.round.with_user(self.officer).action_generate_summary()
         with self.assertRaises(UserError):
             self.round.with_user(self.clerk).action_issue_summary_number()
+        # the workflow's context key does not open an archived round
+        bypass = {"vc_workflow": True}
+        with self.assertRaises(UserError):
+            self.round.with_user(self.officer).with_context(**bypass).write(
+                {"state": "consolidated"}
+            )
+        with self.assertRaises(UserError):
+            self.sub_a.with_user(self.officer).with_context(**bypass).write(
+                {"state": "draft"}
+            )
+        with self.assertRaises(UserError):
+            self.sub_a.q_i_6_ids.with_user(self.officer).with_context(**bypass).write(
+                {"symptom": "khác"}
+            )
+        with self.assertRaises(UserError):
+            self.sub_b.with_user(self.officer).unlink()
         self.round.invalidate_recordset()
+        self.assertEqual(self.round.state, "archived")
+        self.assertEqual(self.sub_a.state, "received")
         self.assertFalse(self.round.with_user(self.officer).can_generate_documents)
 
     def test_archived_files_cannot_change(self):
