@@ -194,7 +194,7 @@ class VcSurveyRound(models.Model):
         )
         self.message_post(
             body=_(
-                "%(document)s numbered %(number)s on %(date)s by %(user)s.",
+                "Number %(number)s of %(date)s given to the %(document)s by %(user)s.",
                 document=self._document_label(kind),
                 number=line.display_number,
                 date=_vn_date(day),
