@@ -106,6 +106,9 @@ class VcSurveyRound(models.Model):
     count_approved = fields.Integer(compute="_compute_progress")
     count_received = fields.Integer(compute="_compute_progress")
     count_late = fields.Integer(compute="_compute_progress")
+    count_done = fields.Integer(
+        compute="_compute_progress", string="Signed off", help="Approved or received."
+    )
     progress = fields.Float(compute="_compute_progress")
     missing_unit_ids = fields.Many2many(
         "vc.unit", compute="_compute_progress", string="Units still missing"
@@ -140,6 +143,7 @@ class VcSurveyRound(models.Model):
             rnd.count_submitted = states.get("submitted", 0)
             rnd.count_approved = approved
             rnd.count_received = received
+            rnd.count_done = approved + received
             rnd.count_late = late.get(rnd, 0)
             rnd.progress = (
                 100.0 * (approved + received) / len(rnd.line_ids) if rnd.line_ids else 0
@@ -320,22 +324,21 @@ class VcSurveyRound(models.Model):
             window_start = rnd.deadline - timedelta(days=max(rnd.reminder_days, 0))
             for sub in pending:
                 recipients = sub._reminder_partners()
-                if not recipients:
-                    continue
+                values = {"recipient_ids": [(6, 0, recipients.ids)]}
                 if today > rnd.deadline:
+                    # late whether or not anybody can be told
                     if not sub.late_notified:
-                        late.send_mail(
-                            sub.id,
-                            email_values={"recipient_ids": [(6, 0, recipients.ids)]},
-                        )
+                        if recipients:
+                            late.send_mail(sub.id, email_values=values)
                         sub.with_context(vc_workflow=True).write(
                             {"is_late": True, "late_notified": True}
                         )
-                elif window_start <= today and sub.last_reminder_date != today:
-                    reminder.send_mail(
-                        sub.id,
-                        email_values={"recipient_ids": [(6, 0, recipients.ids)]},
-                    )
+                elif (
+                    window_start <= today
+                    and sub.last_reminder_date != today
+                    and recipients
+                ):
+                    reminder.send_mail(sub.id, email_values=values)
                     sub.with_context(vc_workflow=True).write(
                         {"last_reminder_date": today}
                     )

@@ -294,3 +294,35 @@ class TestReminders(VcSurveyCommon):
         self._fill_and_submit(self.sub_a)
         self.sub_a.with_user(self.head_a).action_approve()
         self.assertTrue(self.sub_a.is_late)
+
+    def test_late_even_with_nobody_to_tell(self):
+        """A unit without users is still marked late after the deadline."""
+        rnd = self.env["vc.survey.round"].create(
+            {
+                "name": "Khảo sát xã",
+                "year": 2019,
+                "subject": "khảo sát",
+                "deadline": self.round.deadline,
+                "line_ids": [(0, 0, {"unit_id": self.commune_a.id})],
+            }
+        )
+        rnd.with_user(self.officer).action_dispatch()
+        mails = self.env["mail.mail"].search_count(
+            [
+                ("res_id", "in", rnd.submission_ids.ids),
+                ("model", "=", "vc.survey.submission"),
+            ]
+        )
+        self.env["vc.survey.round"]._cron_send_reminders(
+            today=rnd.deadline + timedelta(days=1)
+        )
+        self.assertTrue(rnd.submission_ids.is_late)
+        self.assertEqual(
+            self.env["mail.mail"].search_count(
+                [
+                    ("res_id", "in", rnd.submission_ids.ids),
+                    ("model", "=", "vc.survey.submission"),
+                ]
+            ),
+            mails,
+        )
