@@ -315,6 +315,26 @@ class TestDocumentTemplates(VcSurveyCommon):
         self.assertIn("boom", str(caught.exception))
         self.assertFalse(documents_of(self.round, "dispatch"))
 
+    def test_forms_printed_in_one_batch(self):
+        """Several forms print with one LibreOffice start per format."""
+        calls = []
+
+        def fake_convert(odts, fmt):
+            calls.append((fmt, sorted(odts)))
+            return {key: f"{fmt}:{key}".encode() for key in odts}
+
+        subs = self.sub_a | self.sub_c
+        with patch.object(render, "convert", side_effect=fake_convert):
+            action = subs.with_user(self.officer).action_print_form()
+        self.assertEqual(action["tag"], "display_notification")
+        self.assertEqual(sorted(fmt for fmt, _keys in calls), ["docx", "pdf"])
+        self.assertTrue(all(len(keys) == 2 for _fmt, keys in calls))
+        for sub in subs:
+            printed = documents_of(sub, "form")
+            self.assertEqual(sorted(printed), ["docx", "odt", "pdf"])
+            self.assertTrue(printed["pdf"].raw.startswith(b"pdf:"))
+            self.assertIn(sub.unit_id.name, printed["pdf"].description)
+
     def test_missing_signer_is_user_error(self):
         """An incomplete dispatch is refused before anything is printed."""
         rnd = self._make_round(year=2018)
