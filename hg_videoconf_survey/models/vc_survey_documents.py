@@ -6,7 +6,7 @@ from markupsafe import Markup, escape
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
-from vcsurvey import documents
+from vcsurvey import documents, workflow
 
 from .vc_document_renderer import ascii_slug
 
@@ -670,9 +670,8 @@ class VcSurveySubmission(models.Model):
         pdf = self.env["ir.attachment"]
         for sub, files in zip(self, outputs, strict=True):
             stem, title = sub._document_name()
-            state = dict(sub._fields["state"]._description_selection(self.env))[
-                sub.state
-            ]
+            # the description is the document's, in Vietnamese as the form
+            state = workflow.STATE_LABELS.get(sub.state, sub.state)
             attachments = renderer._attach(
                 sub,
                 "form",
