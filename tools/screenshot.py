@@ -27,8 +27,10 @@ DB = os.environ.get("VC_DB", "hg_videoconf")
 def session_cookie(login: str, password: str) -> str:
     resp = requests.post(
         f"{BASE}/web/session/authenticate",
-        json={"jsonrpc": "2.0", "params": {"db": DB, "login": login,
-                                            "password": password}},
+        json={
+            "jsonrpc": "2.0",
+            "params": {"db": DB, "login": login, "password": password},
+        },
         timeout=30,
     )
     resp.raise_for_status()
@@ -44,12 +46,24 @@ def main() -> None:
     profile = tempfile.mkdtemp(prefix="vc-chromium-")
     port = 9333
     proc = subprocess.Popen(
-        ["chromium", "--headless=new", "--no-sandbox", "--disable-gpu",
-         "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", f"--user-data-dir={profile}",
-         f"--remote-debugging-port={port}", f"--window-size={width},{height}",
-         "about:blank"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            "chromium",
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={profile}",
+            f"--remote-debugging-port={port}",
+            f"--window-size={width},{height}",
+            "about:blank",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         for _ in range(50):
             try:
@@ -70,14 +84,21 @@ def main() -> None:
                     return msg.get("result", {})
 
         call("Network.enable")
-        call("Network.setCookie", name="session_id", value=sid, domain="localhost",
-             path="/")
+        call(
+            "Network.setCookie",
+            name="session_id",
+            value=sid,
+            domain="localhost",
+            path="/",
+        )
         call("Page.navigate", url=f"{BASE}{path}")
         time.sleep(float(os.environ.get("VC_WAIT", "6")))
         click = os.environ.get("VC_CLICK")  # CSS selector to click, e.g. a tab
         if click:
-            call("Runtime.evaluate",
-                 expression=f"document.querySelector({json.dumps(click)}).click()")
+            call(
+                "Runtime.evaluate",
+                expression=f"document.querySelector({json.dumps(click)}).click()",
+            )
             time.sleep(2)
         shot = call("Page.captureScreenshot", format="png")
         with open(out, "wb") as fh:

@@ -216,7 +216,7 @@ class TestSubmissionWorkflow(VcSurveyCommon):
         """A second approval on a stale record is refused: one transition."""
         self._fill_and_submit(self.sub_a)
         stale = self.sub_a.with_user(self.deputy_a)
-        stale.state  # noqa: B018 - load the cache as a concurrent client would
+        self.assertEqual(stale.state, "submitted")  # as a concurrent client read it
         self.sub_a.with_user(self.head_a).action_approve()
         # the other session still believes the form is waiting
         stale._cache["state"] = "submitted"
