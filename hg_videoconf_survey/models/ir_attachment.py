@@ -1,3 +1,6 @@
+import base64
+import hashlib
+
 from odoo import _, fields, models
 from odoo.exceptions import UserError
 
@@ -8,6 +11,9 @@ DOCUMENT_KINDS = [
 ]
 # Harmless bookkeeping Odoo itself writes on any attachment (sharing links).
 ARCHIVE_WRITABLE = {"access_token"}
+# What moving files between the database and the filestore rewrites
+# (ir.attachment.force_storage): allowed when the bytes stay the same.
+SAME_CONTENT_FIELDS = {"raw", "datas", "mimetype", "access_token"}
 
 
 class IrAttachment(models.Model):
@@ -18,22 +24,38 @@ class IrAttachment(models.Model):
     )
     vc_archived = fields.Boolean(string="Archived (Lưu VT)", readonly=True)
 
-    def _vc_archived_ids(self):
+    def _vc_archive_entries(self):
         if not self.ids:
-            return set()
-        entries = (
+            return self.env["vc.archive.document"]
+        return (
             self.env["vc.archive.document"]
             .sudo()
             .search([("attachment_id", "in", self.ids)])
         )
-        return set(entries.attachment_id.ids)
+
+    def _vc_rewrites_same_bytes(self, vals, entries):
+        """Whether ``vals`` writes back exactly the archived bytes."""
+        if set(vals) - SAME_CONTENT_FIELDS or not {"raw", "datas"} & set(vals):
+            return False
+        raw = vals["raw"] if "raw" in vals else base64.b64decode(vals["datas"] or b"")
+        if isinstance(raw, str):
+            raw = raw.encode()
+        digest = hashlib.sha256(raw or b"").hexdigest()
+        return all(
+            entry.sha256 == digest
+            and vals.get("mimetype", entry.attachment_id.mimetype)
+            == entry.attachment_id.mimetype
+            for entry in entries
+        )
 
     def write(self, vals):
-        if set(vals) - ARCHIVE_WRITABLE and self._vc_archived_ids():
-            raise UserError(_("An archived document (Lưu VT) cannot be changed."))
+        if set(vals) - ARCHIVE_WRITABLE:
+            entries = self._vc_archive_entries()
+            if entries and not self._vc_rewrites_same_bytes(vals, entries):
+                raise UserError(_("An archived document (Lưu VT) cannot be changed."))
         return super().write(vals)
 
     def unlink(self):
-        if self._vc_archived_ids():
+        if self._vc_archive_entries():
             raise UserError(_("An archived document (Lưu VT) cannot be deleted."))
         return super().unlink()
