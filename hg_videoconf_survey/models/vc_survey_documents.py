@@ -115,9 +115,17 @@ class VcSurveyRound(models.Model):
             rnd.can_archive = clerk and rnd.state == "consolidated"
             rnd.can_check_archive = (officer or clerk) and rnd.state == "archived"
 
+    @api.model
+    def _workflow_fields(self):
+        return super()._workflow_fields() | {
+            "summary_number",
+            "dispatch_register_id",
+            "summary_register_id",
+        }
+
     def write(self, vals):
-        # The base model lets workflow code through with a context key, which
-        # an RPC client can pass too; an archived round stays frozen anyway.
+        # nothing but the chatter changes in an archived round, even for
+        # the round's own actions
         if (
             not self.env.su
             and any(not _is_mail_field(name) for name in vals)
@@ -185,7 +193,7 @@ class VcSurveyRound(models.Model):
         line = self.env["vc.document.register"]._issue(
             kind, self, notation, day, self._prepare_register_vals(kind)
         )
-        self.write(
+        self.sudo().write(
             {
                 number_field: line.number,
                 date_field: day,
@@ -447,7 +455,7 @@ class VcSurveyRound(models.Model):
                 for fmt in ("pdf", "docx", "odt", "xlsx")
             ],
         )
-        self.with_context(vc_workflow=True).write({"state": new_state})
+        self.sudo().write({"state": new_state})
         self.message_post(
             body=_(
                 "Summary generated from %(count)s approved forms: %(files)s.",
@@ -521,7 +529,7 @@ class VcSurveyRound(models.Model):
                 }
             )
         Archive.create(archive_vals)
-        self.with_context(vc_workflow=True).write({"state": new_state})
+        self.sudo().write({"state": new_state})
         self.message_post(
             body=_(
                 "Archived by %(user)s: %(count)s PDF documents frozen with their "

@@ -172,12 +172,35 @@ class VcSurveyRound(models.Model):
                 f"trên địa bàn tỉnh năm {self.year}"
             )
 
-    def write(self, vals):
-        if not self.env.context.get("vc_workflow") and any(
-            r.state == "archived" for r in self
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.su and any(
+            set(vals) & self._workflow_fields() for vals in vals_list
         ):
-            raise UserError(_("An archived survey round is read-only."))
+            raise AccessError(
+                _("A survey round is created as a draft, without a number.")
+            )
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if not self.env.su:
+            protected = set(vals) & self._workflow_fields()
+            if protected:
+                raise AccessError(
+                    _(
+                        "These fields of a survey round change only through its "
+                        "buttons: %(fields)s.",
+                        fields=", ".join(sorted(protected)),
+                    )
+                )
+            if any(r.state == "archived" for r in self):
+                raise UserError(_("An archived survey round is read-only."))
         return super().write(vals)
+
+    @api.model
+    def _workflow_fields(self):
+        """Set by the round's actions (with sudo, after their checks) only."""
+        return {"state", "dispatch_number"}
 
     def unlink(self):
         if any(r.state != "draft" for r in self):
@@ -217,7 +240,7 @@ class VcSurveyRound(models.Model):
         vals = {"state": new_state}
         if not self.dispatch_date:
             vals["dispatch_date"] = fields.Date.context_today(self)
-        self.with_context(vc_workflow=True).write(vals)
+        self.sudo().write(vals)
         Submission = self.env["vc.survey.submission"]
         submissions = Submission.create(
             [self._prepare_submission_vals(line) for line in self.line_ids]
@@ -330,18 +353,14 @@ class VcSurveyRound(models.Model):
                     if not sub.late_notified:
                         if recipients:
                             late.send_mail(sub.id, email_values=values)
-                        sub.with_context(vc_workflow=True).write(
-                            {"is_late": True, "late_notified": True}
-                        )
+                        sub.sudo().write({"is_late": True, "late_notified": True})
                 elif (
                     window_start <= today
                     and sub.last_reminder_date != today
                     and recipients
                 ):
                     reminder.send_mail(sub.id, email_values=values)
-                    sub.with_context(vc_workflow=True).write(
-                        {"last_reminder_date": today}
-                    )
+                    sub.sudo().write({"last_reminder_date": today})
         return True
 
 

@@ -16,8 +16,9 @@ STATES = [
 ]
 # Device statuses of the two networks, stored again as lines so they pivot.
 DEVICE_STATUS_QUESTIONS = forms.DEVICE_STATUS_CODES
-# Fields that workflow methods, mail and the ORM may change on a submission
-# that is no longer a draft; every other field is an answer and is frozen.
+# Fields only the workflow methods change (they write them with sudo after
+# checking role, unit and state); every other field is an answer, frozen
+# once the form leaves the draft state.
 WORKFLOW_FIELDS = {
     "state",
     "submitted_on",
@@ -31,6 +32,8 @@ WORKFLOW_FIELDS = {
     "last_reminder_date",
     "late_notified",
 }
+# set when the form is created by the dispatch, never changed afterwards
+IDENTITY_FIELDS = {"round_id", "unit_id", "form_type"}
 
 
 class VcSurveySubmission(models.Model):
@@ -157,11 +160,22 @@ class VcSurveySubmission(models.Model):
     # ------------------------------------------------------------------
     @api.model_create_multi
     def create(self, vals_list):
+        if not self.env.su:
+            for vals in vals_list:
+                forced = {f for f in set(vals) & WORKFLOW_FIELDS if vals[f]}
+                if forced - {"state"} or vals.get("state", "draft") != "draft":
+                    raise AccessError(
+                        _(
+                            "A survey form is created as a draft; its workflow fields "
+                            "are set by the workflow buttons only."
+                        )
+                    )
         records = super().create(vals_list)
         records._sync_device_statuses()
         return records
 
     def write(self, vals):
+        self._check_protected_fields(set(vals))
         self._check_writable(set(vals))
         res = super().write(vals)
         if set(vals) & self._device_status_fields():
@@ -173,10 +187,27 @@ class VcSurveySubmission(models.Model):
             raise UserError(_("Only draft submissions can be deleted."))
         return super().unlink()
 
+    def _check_protected_fields(self, fnames):
+        """State, signatures and identity move only through the workflow
+        methods, which write them with sudo once they have checked the user:
+        a client writing them directly (e.g. over RPC) is refused."""
+        if self.env.su:
+            return
+        protected = fnames & (WORKFLOW_FIELDS | IDENTITY_FIELDS)
+        if protected:
+            raise AccessError(
+                _(
+                    "These fields of a survey form change only through its "
+                    "workflow buttons: %(fields)s.",
+                    fields=", ".join(
+                        self._fields[f].get_description(self.env)["string"]
+                        for f in sorted(protected)
+                    ),
+                )
+            )
+
     def _check_writable(self, fnames):
         """Answers change only in draft and never in an archived round."""
-        if self.env.context.get("vc_workflow"):
-            return
         answer_fields = fnames - WORKFLOW_FIELDS - self._mail_fields()
         if not answer_fields:
             return
@@ -405,7 +436,7 @@ class VcSurveySubmission(models.Model):
             workflow.SUBMISSION_TRANSITIONS, self.state, event
         )
         self.activity_unlink(["mail.mail_activity_data_todo"])
-        self.with_context(vc_workflow=True).write(dict(vals, state=new_state))
+        self.sudo().write(dict(vals, state=new_state))
         self._post_transition_message(event, reason)
 
     def _post_transition_message(self, event, reason=None):

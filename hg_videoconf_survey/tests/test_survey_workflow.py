@@ -326,3 +326,55 @@ class TestReminders(VcSurveyCommon):
             ),
             mails,
         )
+
+
+@tagged("post_install", "-at_install")
+class TestWorkflowFieldsProtected(VcSurveyCommon):
+    def test_state_cannot_be_written_directly(self):
+        """Writing the state or a signature directly is refused for everyone."""
+        for user in (self.preparer_a, self.head_a, self.officer):
+            with self.assertRaises(AccessError, msg=user.login):
+                self.sub_a.with_user(user).write({"state": "approved"})
+            with self.assertRaises(AccessError, msg=user.login):
+                self.sub_a.with_user(user).write({"approved_by_id": user.id})
+        with self.assertRaises(AccessError):
+            self.sub_a.with_user(self.preparer_a).write({"unit_id": self.district_b.id})
+        self.assertEqual(self.sub_a.state, "draft")
+
+    def test_context_key_does_not_unfreeze(self):
+        """No context key lets a client change a signed form's answers."""
+        self._fill_and_submit(self.sub_a)
+        self.sub_a.with_user(self.head_a).action_approve()
+        for key in ("vc_workflow", "tracking_disable"):
+            with self.assertRaises(UserError):
+                self.sub_a.with_user(self.preparer_a).with_context(**{key: True}).write(
+                    {"q_i_1_meetings": 1}
+                )
+
+    def test_forms_are_created_as_drafts(self):
+        """Even an officer cannot create an already approved form."""
+        with self.assertRaises(AccessError):
+            self.env["vc.survey.submission"].with_user(self.officer).create(
+                {
+                    "round_id": self.round.id,
+                    "unit_id": self.commune_a.id,
+                    "form_type": "district",
+                    "state": "approved",
+                }
+            )
+
+    def test_round_state_only_through_actions(self):
+        """The round's state and number change only through its buttons."""
+        for vals in ({"state": "archived"}, {"dispatch_number": 99}):
+            with self.assertRaises(AccessError):
+                self.round.with_user(self.officer).write(vals)
+        with self.assertRaises(AccessError):
+            self.env["vc.survey.round"].with_user(self.officer).create(
+                {
+                    "name": "x",
+                    "year": 2030,
+                    "subject": "x",
+                    "deadline": fields.Date.today(),
+                    "state": "dispatched",
+                }
+            )
