@@ -185,7 +185,9 @@ def build() -> str:
     w.add(5, "</div>")
     w.add(5, "<group>")
     w.add(6, "<group>")
-    for f in ("round_id", "form_type", "deadline"):
+    # unit users reach the round through its form only: no link to open it
+    w.add(7, '<field name="round_id" readonly="1" options="{\'no_open\': True}" />')
+    for f in ("form_type", "deadline"):
         w.add(7, f'<field name="{f}" readonly="1" />')
     w.add(6, "</group>")
     w.add(6, "<group>")
