@@ -12,7 +12,7 @@ class VcUnit(models.Model):
     _inherit = ["mail.thread", "mail.activity.mixin"]
     _parent_store = True
     _order = "complete_name"
-    _rec_name = "complete_name"
+    _rec_name = "name"
 
     name = fields.Char(required=True, tracking=True, translate=False)
     complete_name = fields.Char(
