@@ -103,6 +103,7 @@ from datetime import date, datetime
 from typing import Any
 
 from vcsurvey import forms
+from vcsurvey.dates import parse_date
 
 COUNTED_STATES = frozenset({"approved", "received"})
 # Workflow progress, to choose between several submissions of one unit.
@@ -160,17 +161,8 @@ _MIN_OPERATORS = 2  # "bố trí ít nhất 02 cán bộ kỹ thuật vận hàn
 
 
 def to_date(value: date | datetime | str | None) -> date | None:
-    """A ``date`` from a date, a datetime or an ISO string ("" → None)."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str):
-        # Odoo serialises datetimes as "2018-01-09 08:15:00"; keep the day.
-        return date.fromisoformat(value.strip()[:10])
-    raise TypeError(f"not a date: {value!r}")
+    """A ``date`` from a date, a datetime or a date string ("" → None)."""
+    return parse_date(value)
 
 
 # Letters that are separate letters of the Vietnamese alphabet, not accented

@@ -79,11 +79,11 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-from vcsurvey import nd30
+from vcsurvey import dates, nd30
 from vcsurvey.forms import (
     INCIDENT_FIELDS,
     OPERATOR_FIELDS,
@@ -140,22 +140,10 @@ def _require(data: Mapping[str, Any], key: str, what: str) -> Any:
 def parse_date(value: Any, key: str) -> date | None:
     """``date``/``datetime``/ISO ``"2017-12-20"``/``"20/12/2017"``/None
     (False, Odoo's empty field, counts as None)."""
-    if value is None or value is False or value == "":
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str):
-        text = value.strip()
-        for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-            try:
-                return datetime.strptime(text, fmt).date()
-            except ValueError:
-                continue
-    raise DocumentDataError(
-        f"{key}: {value!r} is not a date (expected YYYY-MM-DD or DD/MM/YYYY)"
-    )
+    try:
+        return dates.parse_date(value, key)
+    except ValueError as exc:
+        raise DocumentDataError(str(exc)) from None
 
 
 def _year(value: Any, what: str) -> int:
