@@ -474,12 +474,18 @@ def bootstrap(clone_odoo: bool = True) -> tuple[Path | None, str, Postgres]:
     return src, why, pg
 
 
-def cmd_run(args: argparse.Namespace) -> int:
+def start_odoo_environment(http_port: int) -> tuple[Path, Postgres, Path]:
+    """Everything an Odoo command needs: the source, a running cluster and
+    the configuration file (DevError when no Odoo 18.0 tree is found)."""
     src, why, pg = bootstrap()
     if src is None:
         raise DevError(why)
     pg.ensure()
-    conf = write_odoo_conf(src, pg, HTTP_PORT)
+    return src, pg, write_odoo_conf(src, pg, http_port)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    src, pg, conf = start_odoo_environment(HTTP_PORT)
     try:
         if args.reset and pg.db_exists(DEMO_DB):
             say(f"dropping database {DEMO_DB} (--reset)")
@@ -754,11 +760,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
 
 def cmd_i18n(args: argparse.Namespace) -> int:
     """Export the addon's .pot from a fresh database and merge it into vi.po."""
-    src, why, pg = bootstrap()
-    if src is None:
-        raise DevError(why)
-    pg.ensure()
-    conf = write_odoo_conf(src, pg, free_port())
+    src, pg, conf = start_odoo_environment(free_port())
     db = f"vci18n_{os.getpid()}"
     pot = ROOT / ADDON / "i18n" / f"{ADDON}.pot"
     pot.parent.mkdir(exist_ok=True)
@@ -799,11 +801,7 @@ def cmd_i18n(args: argparse.Namespace) -> int:
 
 
 def cmd_shell(args: argparse.Namespace) -> int:
-    src, why, pg = bootstrap()
-    if src is None:
-        raise DevError(why)
-    pg.ensure()
-    conf = write_odoo_conf(src, pg, HTTP_PORT)
+    src, pg, conf = start_odoo_environment(HTTP_PORT)
     try:
         return subprocess.run(odoo_cmd(src, conf, "shell", "-d", DEMO_DB)).returncode
     finally:
