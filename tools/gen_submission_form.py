@@ -89,8 +89,44 @@ def question(w: Writer, q: forms.Question, depth: int) -> None:
     w.add(depth, "</div>")
 
 
+def shared_line(w: Writer, group: list[forms.Question], depth: int) -> None:
+    """Questions printed on one line of the paper ("Số lượng điểm cầu/ số
+    lượng UBND cấp xã"): their labels and inputs side by side, "/" between."""
+    bullet = group[0].bullet
+    labels = " / ".join(f'<label for="{fname(q)}" class="fw-normal" />' for q in group)
+    w.add(depth, f'<div class="o_vc_question mb-3" name="{group[0].code}">')
+    w.add(
+        depth + 1, f'<div><span class="o_vc_bullet me-1">{bullet}</span>{labels}</div>'
+    )
+    w.add(depth + 1, '<div class="ms-4 d-flex align-items-baseline gap-2">')
+    for index, q in enumerate(group):
+        if index:
+            w.add(depth + 2, "<span>/</span>")
+        w.add(
+            depth + 2,
+            f'<field name="{fname(q)}" readonly="not can_edit" class="w-25" />',
+        )
+    w.add(depth + 1, "</div>")
+    w.add(depth, "</div>")
+
+
 def children(w: Writer, items: tuple, depth: int) -> None:
+    pending: list[forms.Question] = []
+
+    def flush() -> None:
+        if len(pending) > 1:
+            shared_line(w, pending, depth)
+        elif pending:
+            question(w, pending[0], depth)
+        pending.clear()
+
     for item in items:
+        if isinstance(item, forms.Question) and item.line:
+            if pending and pending[0].line != item.line:
+                flush()
+            pending.append(item)
+            continue
+        flush()
         if isinstance(item, forms.Section):
             w.add(depth, f'<div class="o_vc_section mb-2" name="{item.code}">')
             w.add(depth + 1, f"<h5>{item.title_en}</h5>")
@@ -98,6 +134,7 @@ def children(w: Writer, items: tuple, depth: int) -> None:
             w.add(depth, "</div>")
         else:
             question(w, item, depth)
+    flush()
 
 
 # Short tab labels; the full heading of the part stands at the top of its tab.
