@@ -485,6 +485,20 @@ class VcSurveyRound(models.Model):
         )
         self.invalidate_recordset(["state"])
         new_state = self._move("archive")
+        # the archive is the record kept for good: never an unnumbered draft
+        unnumbered = [
+            self._document_label(kind)
+            for kind in ("dispatch", "summary")
+            if not self[f"{kind}_number"]
+        ]
+        if unnumbered:
+            raise UserError(
+                _(
+                    "Issue the number of %(documents)s before archiving the round: "
+                    "the archive keeps the signed, numbered documents.",
+                    documents=", ".join(unnumbered),
+                )
+            )
         renderer = self.env["vc.document.renderer"]
         replies = self._replies().sorted(lambda s: (s.form_type, s.unit_id.name))
         with renderer._errors(_("the archive copies")):

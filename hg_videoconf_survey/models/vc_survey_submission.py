@@ -463,10 +463,13 @@ class VcSurveySubmission(models.Model):
         self.message_post(body=body, subtype_xmlid="mail.mt_note")
 
     def _schedule_next_activity(self, users, summary):
+        # due by the round's deadline, or today once that has passed
+        today = fields.Date.context_today(self)
+        due = max(self.round_id.deadline or today, today)
         for user in users:
             self.activity_schedule(
                 "mail.mail_activity_data_todo",
-                date_deadline=self.round_id.deadline or fields.Date.today(),
+                date_deadline=due,
                 summary=summary,
                 user_id=user.id,
             )
@@ -502,7 +505,9 @@ class VcSurveySubmission(models.Model):
         return self.env.user.has_group("hg_videoconf_survey.group_department_officer")
 
     def _lang(self):
-        return "vi" if (self.env.lang or "").startswith("vi") else "en"
+        # an RPC call without a context language speaks the user's language
+        lang = self.env.lang or self.env.user.lang or ""
+        return "vi" if lang.startswith("vi") else "en"
 
     # ------------------------------------------------------------------
     # plain data for the core

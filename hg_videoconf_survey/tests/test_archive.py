@@ -29,6 +29,7 @@ class TestArchive(VcSurveyCommon):
         renderer = type(cls.env["vc.document.renderer"])
         with patch.object(renderer, "_render_summary", return_value=fake):
             cls.round.with_user(cls.officer).action_generate_summary()
+        cls.round.with_user(cls.clerk).action_issue_summary_number()
         # an unrelated round still collecting its forms
         cls.other = cls._make_round(year=2018)
         cls.other.with_user(cls.officer).action_dispatch()
@@ -57,6 +58,21 @@ class TestArchive(VcSurveyCommon):
         self.assertIn("Trần Văn Bình", pdf_text(form.attachment_id.raw))
         summary = self.entries.filtered(lambda e: e.kind == "summary")
         self.assertIn("UBND huyện Alpha", pdf_text(summary.attachment_id.raw))
+
+    def test_unnumbered_documents_refused(self):
+        """A round whose summary has no number yet is not archived."""
+        rnd = self._make_round(year=2019)
+        rnd.with_user(self.officer).action_dispatch()
+        rnd.with_user(self.clerk).action_issue_dispatch_number()
+        fake = dict.fromkeys(("odt", "docx", "pdf", "xlsx"), b"draft")
+        renderer = type(self.env["vc.document.renderer"])
+        with patch.object(renderer, "_render_summary", return_value=fake):
+            rnd.with_user(self.officer).action_generate_summary()
+        with self.assertRaises(UserError) as ctx:
+            rnd.with_user(self.clerk).action_archive()
+        self.assertIn(rnd._document_label("summary"), str(ctx.exception))
+        self.assertEqual(rnd.state, "consolidated")
+        self.assertFalse(rnd.archive_document_ids)
 
     def test_only_clerk_archives(self):
         """Officers, leaders and units cannot archive."""
