@@ -578,3 +578,13 @@ def test_empty_round() -> None:
     assert result["overview"]["response_rate"] == 0.0
     assert result["part1"] == [] and result["centre"] is None
     assert result["totals"]["meetings_i"] == 0
+
+
+def test_a_draft_form_is_not_waiting_for_the_head() -> None:
+    data = make_round()
+    for sub in data["submissions"]:
+        if sub["unit_name"] == MV:
+            sub["state"] = "draft"
+    overview = consolidate(data)["overview"]
+    assert overview["not_yet_approved_units"] == []
+    assert MV in overview["missing"]

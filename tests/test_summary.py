@@ -121,7 +121,7 @@ def test_response_lines(data: dict) -> None:
     assert missing.startswith(
         "Còn 2 đơn vị chưa gửi báo cáo: UBND huyện Mèo Vạc, UBND huyện Yên Minh"
     )
-    assert "chưa được thủ trưởng đơn vị phê duyệt (UBND huyện Mèo Vạc)" in missing
+    assert "đang chờ thủ trưởng đơn vị phê duyệt (UBND huyện Mèo Vạc)" in missing
 
 
 def test_part_tables(data: dict) -> None:

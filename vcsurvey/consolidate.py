@@ -37,7 +37,8 @@ Rules:
 
 * Only *approved* and *received* submissions are replies.  Any other
   submission is "not yet approved"; an addressed unit without a reply is
-  "missing" (so ``not_yet_approved_units`` is a subset of ``missing``).
+  "missing" (so ``not_yet_approved_units``, the units whose form waits for
+  their head's signature, is a subset of ``missing``).
 * When a unit has several submissions, the one furthest in the workflow
   (received > approved > submitted > draft), then the latest, stands.
 * A unit that replied without being addressed is still counted (it is added
@@ -346,7 +347,12 @@ def _overview(units: list[Mapping[str, Any]], deadline: date | None) -> dict[str
         elif deadline is not None and day > deadline:
             late_units.append(unit["name"])
     missing = [u for u in units if not _replied(u)]
-    pending = [u["name"] for u in missing if u["submission"] is not None]
+    # sent to their head but not signed yet; a draft form counts as not sent
+    pending = [
+        u["name"]
+        for u in missing
+        if u["submission"] is not None and u["submission"].get("state") == "submitted"
+    ]
     addressed = len(units)
     rate = round(100.0 * len(replied) / addressed, 1) if addressed else 0.0
     return {

@@ -192,8 +192,8 @@ def _response_lines(summary: Mapping[str, Any], who: str) -> list[str]:
         if o["not_yet_approved_units"]:
             pending = _names(o["not_yet_approved_units"])
             line += (
-                f"; trong đó {o['not_yet_approved']} đơn vị đã lập phiếu nhưng chưa "
-                f"được thủ trưởng đơn vị phê duyệt ({pending})"
+                f"; trong đó {o['not_yet_approved']} đơn vị đã lập phiếu, đang chờ "
+                f"thủ trưởng đơn vị phê duyệt ({pending})"
             )
         lines.append(line + ".")
     else:
