@@ -485,6 +485,12 @@ def start_odoo_environment(http_port: int) -> tuple[Path, Postgres, Path]:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    # before any long set-up: a busy port would only fail at the very end
+    if free_port(HTTP_PORT) != HTTP_PORT:
+        raise DevError(
+            f"port {HTTP_PORT} is busy: stop what uses it, or choose another "
+            f"port, e.g. VC_HTTP_PORT=8169 ./dev run"
+        )
     src, pg, conf = start_odoo_environment(HTTP_PORT)
     try:
         if args.reset and pg.db_exists(DEMO_DB):
@@ -510,6 +516,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                     "vi_VN",
                     "--stop-after-init",
                     "--log-level=warn",
+                    "--log-handler=py.warnings:ERROR",
                 )
             )
         elif args.update:
@@ -523,11 +530,8 @@ def cmd_run(args: argparse.Namespace) -> int:
                     ADDON,
                     "--stop-after-init",
                     "--log-level=warn",
+                    "--log-handler=py.warnings:ERROR",
                 )
-            )
-        if free_port(HTTP_PORT) != HTTP_PORT:
-            raise DevError(
-                f"port {HTTP_PORT} is busy: stop what uses it or set " "VC_HTTP_PORT"
             )
         print("\n" + "=" * 72)
         print(f"  hg_videoconf_survey is served at http://localhost:{HTTP_PORT}")
@@ -537,7 +541,15 @@ def cmd_run(args: argparse.Namespace) -> int:
             print(f"    {login:<14} / {pw:<6} — {role}")
         print("=" * 72 + "\n", flush=True)
         proc = subprocess.Popen(
-            odoo_cmd(src, conf, "-d", DEMO_DB, "--db-filter", f"^{DEMO_DB}$")
+            odoo_cmd(
+                src,
+                conf,
+                "-d",
+                DEMO_DB,
+                "--db-filter",
+                f"^{DEMO_DB}$",
+                "--log-handler=py.warnings:ERROR",
+            )
         )
 
         def interrupted(signum, frame):
@@ -777,6 +789,7 @@ def cmd_i18n(args: argparse.Namespace) -> int:
                 "all",
                 "--stop-after-init",
                 "--log-level=warn",
+                "--log-handler=py.warnings:ERROR",
             )
         )
         run(
@@ -791,6 +804,7 @@ def cmd_i18n(args: argparse.Namespace) -> int:
                 ADDON,
                 "--stop-after-init",
                 "--log-level=warn",
+                "--log-handler=py.warnings:ERROR",
             )
         )
     finally:
