@@ -1,4 +1,4 @@
-from datetime import date, timedelta
+from datetime import timedelta
 
 from markupsafe import Markup
 
@@ -17,8 +17,8 @@ DEFAULT_CC = "Lãnh đạo Sở\nVnptioffice"
 REMINDER_DAYS_PARAM = "hg_videoconf_survey.reminder_days"
 
 
-def _default_year():
-    return date.today().year
+def _default_year(model):
+    return fields.Date.context_today(model).year
 
 
 class VcSurveyRound(models.Model):
@@ -174,8 +174,12 @@ class VcSurveyRound(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        # the web client sends the default state along: only a round that is
+        # not a draft, or already numbered, is refused
         if not self.env.su and any(
-            set(vals) & self._workflow_fields() for vals in vals_list
+            vals.get(name) and not (name == "state" and vals[name] == "draft")
+            for vals in vals_list
+            for name in self._workflow_fields()
         ):
             raise AccessError(
                 _("A survey round is created as a draft, without a number.")

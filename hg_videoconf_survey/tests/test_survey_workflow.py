@@ -378,3 +378,16 @@ class TestWorkflowFieldsProtected(VcSurveyCommon):
                     "state": "dispatched",
                 }
             )
+
+    def test_officer_creates_a_round_through_the_form(self):
+        """The round form, as the web client saves it, creates a draft."""
+        with Form(self.env["vc.survey.round"].with_user(self.officer)) as form:
+            form.name = "Khảo sát năm 2020"
+            form.year = 2020
+            form.subject = "báo cáo năm 2020"
+            form.deadline = fields.Date.today()
+            with form.line_ids.new() as line:
+                line.unit_id = self.district_a
+        self.assertEqual(form.record.state, "draft")
+        form.record.with_user(self.officer).action_dispatch()
+        self.assertEqual(form.record.state, "dispatched")
