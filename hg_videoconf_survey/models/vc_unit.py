@@ -105,8 +105,12 @@ class VcUnit(models.Model):
     def create(self, vals_list):
         for vals in vals_list:
             if not vals.get("partner_id"):
-                partner = self.env["res.partner"].create(
-                    self._prepare_partner_vals(vals)
+                # the unit's contact card comes with the unit, whoever may
+                # create units (the department) without managing contacts
+                partner = (
+                    self.env["res.partner"]
+                    .sudo()
+                    .create(self._prepare_partner_vals(vals))
                 )
                 vals["partner_id"] = partner.id
         return super().create(vals_list)

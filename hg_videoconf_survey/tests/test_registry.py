@@ -180,3 +180,27 @@ class TestRegistrySecurity(VcCommon):
         for model in ("vc.unit", "vc.endpoint", "vc.mcu", "vc.operator"):
             with self.assertRaises(AccessError):
                 self.env[model].with_user(self.outsider).search([])
+
+    def test_registry_forms_as_officer(self):
+        """Units, endpoints with devices and MCUs are created through their forms."""
+        officer = self.officer
+        with Form(self.env["vc.unit"].with_user(officer)) as form:
+            form.name = "UBND xã Beta 1"
+            form.code = "T-B1"
+            form.level_id = self.level_commune
+            form.parent_id = self.district_b
+        commune = form.record
+        with Form(self.env["vc.endpoint"].with_user(officer)) as form:
+            form.name = "Điểm cầu xã Beta 1"
+            form.unit_id = commune
+            form.network = "district_commune"
+            form.ip_address = "10.99.2.101"
+            with form.device_ids.new() as device:
+                device.device_type = "camera"
+                device.model = "Polycom EagleEye"
+        self.assertEqual(form.record.device_ids.device_type, "camera")
+        with Form(self.env["vc.mcu"].with_user(officer)) as form:
+            form.name = "MCU dự phòng"
+            form.ip_address = "10.99.0.3"
+            form.owner_unit_id = self.centre
+        self.assertEqual(form.record.ip_address, "10.99.0.3")

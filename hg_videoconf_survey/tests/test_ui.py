@@ -82,6 +82,41 @@ class TestWebUi(VcSurveyCommon, HttpCase):
         )
 
 
+OPEN_FORM = """
+const started = Date.now();
+const timer = setInterval(() => {
+    if (document.querySelector(".o_form_view .o_notebook")) {
+        clearInterval(timer);
+        console.log("test successful");
+    } else if (Date.now() - started > 20000) {
+        clearInterval(timer);
+        console.error("the form never appeared");
+    }
+}, 250);
+"""
+
+
+@tagged("post_install", "-at_install")
+class TestWebUiDepartment(VcSurveyCommon, HttpCase):
+    def test_round_form_in_browser(self):
+        """The officer opens the round form in the browser without errors."""
+        self.browser_js(
+            f"/odoo/action-hg_videoconf_survey.vc_survey_round_action/{self.round.id}",
+            OPEN_FORM,
+            login="officer",
+            timeout=90,
+        )
+
+    def test_centre_form_in_browser(self):
+        """The IT centre's preparer opens the centre form without errors."""
+        self.browser_js(
+            f"/odoo/action-hg_videoconf_survey.vc_survey_submission_action/{self.sub_c.id}",
+            OPEN_FORM,
+            login="prep_c",
+            timeout=90,
+        )
+
+
 @tagged("post_install", "-at_install")
 class TestNoAccessWithoutRole(HttpCase):
     def test_outsider_has_no_menu(self):
