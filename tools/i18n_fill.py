@@ -3,10 +3,10 @@
     .state/venv/bin/python tools/i18n_fill.py [--check]
 
 Called by ``./dev i18n`` after Odoo has exported
-``hg_videoconf_survey/i18n/hg_videoconf_survey.pot``.  Existing Vietnamese
-translations are kept; entries that come from the form definitions (question
-labels, section headings, choices) get the exact Vietnamese text of the paper
-forms; every other new entry is left empty and listed, to be translated by
+``hg_videoconf_survey/i18n/hg_videoconf_survey.pot``.  Entries that come from
+the form definitions (question labels with their printed hints, section
+headings, choices) always get the Vietnamese text of the paper forms; other
+existing translations are kept; every other new entry is left empty and listed, to be translated by
 hand.  With --check it only reports the untranslated entries and exits 1 if
 there are any (the core tests call it).
 """
@@ -53,7 +53,11 @@ def form_terms() -> dict[str, str]:
         label = item.text_en or item.code
         if counts[label] > 1 or label in RESERVED_LABELS:
             label = f"{label} ({item.ref})"
-        terms.setdefault(label, item.text.replace("{next_year}", "tới"))
+        # the web form shows the paper's text with its printed hint
+        vietnamese = item.text.replace("{next_year}", "tới")
+        if item.hint:
+            vietnamese = f"{vietnamese} {item.hint}"
+        terms.setdefault(label, vietnamese)
         terms.setdefault(item.code, item.code)  # the field's help is its code
         for choice in item.choices:
             if choice.label_en:
@@ -80,7 +84,8 @@ def main(argv: list[str]) -> int:
     }
     missing = []
     for entry in pot:
-        msgstr = known.get(entry.msgid) or terms.get(entry.msgid, "")
+        # what the form definitions say wins: vi.po follows the paper forms
+        msgstr = terms.get(entry.msgid) or known.get(entry.msgid, "")
         if not msgstr:
             missing.append(entry.msgid)
         po.append(
