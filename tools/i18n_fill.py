@@ -6,9 +6,9 @@ Called by ``./dev i18n`` after Odoo has exported
 ``hg_videoconf_survey/i18n/hg_videoconf_survey.pot``.  Entries that come from
 the form definitions (question labels with their printed hints, section
 headings, choices) always get the Vietnamese text of the paper forms; other
-existing translations are kept; every other new entry is left empty and listed, to be translated by
-hand.  With --check it only reports the untranslated entries and exits 1 if
-there are any (the core tests call it).
+existing translations are kept; every other new entry is left empty and
+listed, to be translated by hand.  With --check it only reports the
+untranslated entries and exits 1 if there are any.
 """
 
 from __future__ import annotations
