@@ -11,29 +11,12 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from soffice_support import needs_soffice
 
 from vcsurvey import cli, render
-from vcsurvey.render import RenderError
 
 ROOT = Path(__file__).resolve().parent.parent
 
-
-def _soffice_problem() -> str:
-    """Why LibreOffice cannot be used here ("" when it can)."""
-    try:
-        render.soffice_binary()
-    except RenderError as exc:
-        return str(exc)
-    return ""
-
-
-def _have_soffice() -> bool:
-    return not _soffice_problem()
-
-
-needs_soffice = pytest.mark.skipif(
-    not _have_soffice(), reason=f"LibreOffice unavailable: {_soffice_problem()}"
-)
 
 DISPATCH = {
     "parent_agency": "UBND TỈNH HÀ GIANG",

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
+from soffice_support import have_soffice, needs_soffice, soffice_problem
 
 from vcsurvey import documents, render, templates
 from vcsurvey.documents import (
@@ -41,22 +42,6 @@ A4 = (595.3, 841.9)  # points
 MM = 72 / 25.4
 
 
-def _soffice_problem() -> str:
-    """Why LibreOffice cannot be used here ("" when it can)."""
-    try:
-        render.soffice_binary()
-    except RenderError as exc:
-        return str(exc)
-    return ""
-
-
-def _have_soffice() -> bool:
-    return not _soffice_problem()
-
-
-needs_soffice = pytest.mark.skipif(
-    not _have_soffice(), reason=f"LibreOffice unavailable: {_soffice_problem()}"
-)
 needs_poppler = pytest.mark.skipif(
     not shutil.which("pdftotext") or not shutil.which("pdffonts"),
     reason="poppler-utils (pdftotext, pdffonts) is not installed",
@@ -615,8 +600,8 @@ def test_dispatch_odt_styles_follow_nd30():
 
 @pytest.fixture(scope="module")
 def dispatch_outputs() -> dict[str, bytes]:
-    if not _have_soffice():
-        pytest.skip(f"LibreOffice unavailable: {_soffice_problem()}")
+    if not have_soffice():
+        pytest.skip(f"LibreOffice unavailable: {soffice_problem()}")
     return render_dispatch(dispatch_input())
 
 
@@ -750,8 +735,8 @@ def test_dispatch_docx_and_odt_are_real_documents(dispatch_outputs):
 
 @pytest.fixture(scope="module")
 def filled_pdfs() -> dict[str, bytes]:
-    if not _have_soffice():
-        pytest.skip(f"LibreOffice unavailable: {_soffice_problem()}")
+    if not have_soffice():
+        pytest.skip(f"LibreOffice unavailable: {soffice_problem()}")
     district, center = get_form("district"), get_form("center")
     center_meta = form_meta(
         unit_name="Trung tâm CNTT&TT",

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
+from soffice_support import needs_soffice
 
 from vcsurvey import render, templates
 from vcsurvey.render import RenderError, convert, convert_one, render_odt
@@ -21,23 +22,6 @@ from vcsurvey.render import RenderError, convert, convert_one, render_odt
 ROOT = Path(__file__).resolve().parent.parent
 TEXT_NS = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
 
-
-def _soffice_problem() -> str:
-    """Why LibreOffice cannot be used here ("" when it can)."""
-    try:
-        render.soffice_binary()
-    except RenderError as exc:
-        return str(exc)
-    return ""
-
-
-def _have_soffice() -> bool:
-    return not _soffice_problem()
-
-
-needs_soffice = pytest.mark.skipif(
-    not _have_soffice(), reason=f"LibreOffice unavailable: {_soffice_problem()}"
-)
 
 _CONTENT = """<?xml version="1.0" encoding="UTF-8"?>
 <office:document-content
