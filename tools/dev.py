@@ -37,6 +37,9 @@ ADDON = "hg_videoconf_survey"
 DEMO_DB = os.environ.get("VC_DB", "hg_videoconf")
 DB_USER = "odoo"
 HTTP_PORT = int(os.environ.get("VC_HTTP_PORT", "8069"))
+# an Odoo command that does its job and exits, quiet but for real problems
+# (Odoo 18 itself triggers Werkzeug 2.3 deprecation warnings)
+ONE_SHOT = ("--stop-after-init", "--log-level=warn", "--log-handler=py.warnings:ERROR")
 REQUIREMENT_FILES = ["requirements.txt", "requirements-dev.txt", "pyproject.toml"]
 # Debian packages the project needs, with a file that shows each is there.
 DEBIAN_PACKAGES = {
@@ -514,9 +517,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                     ADDON,
                     "--load-language",
                     "vi_VN",
-                    "--stop-after-init",
-                    "--log-level=warn",
-                    "--log-handler=py.warnings:ERROR",
+                    *ONE_SHOT,
                 )
             )
         elif args.update:
@@ -528,9 +529,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                     DEMO_DB,
                     "-u",
                     ADDON,
-                    "--stop-after-init",
-                    "--log-level=warn",
-                    "--log-handler=py.warnings:ERROR",
+                    *ONE_SHOT,
                 )
             )
         print("\n" + "=" * 72)
@@ -787,9 +786,7 @@ def cmd_i18n(args: argparse.Namespace) -> int:
                 ADDON,
                 "--without-demo",
                 "all",
-                "--stop-after-init",
-                "--log-level=warn",
-                "--log-handler=py.warnings:ERROR",
+                *ONE_SHOT,
             )
         )
         run(
@@ -802,9 +799,7 @@ def cmd_i18n(args: argparse.Namespace) -> int:
                 str(pot),
                 "--modules",
                 ADDON,
-                "--stop-after-init",
-                "--log-level=warn",
-                "--log-handler=py.warnings:ERROR",
+                *ONE_SHOT,
             )
         )
     finally:

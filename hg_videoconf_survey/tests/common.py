@@ -14,55 +14,28 @@ class VcCommon(TransactionCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
-        Unit = cls.env["vc.unit"]
         ref = cls.env.ref
         cls.level_province = ref(f"{MODULE}.unit_level_province")
         cls.level_district = ref(f"{MODULE}.unit_level_district")
         cls.level_commune = ref(f"{MODULE}.unit_level_commune")
         cls.level_centre = ref(f"{MODULE}.unit_level_centre")
         cls.level_department = ref(f"{MODULE}.unit_level_department")
-        cls.province = Unit.create(
-            {"name": "UBND tỉnh T", "code": "T", "level_id": cls.level_province.id}
+        unit = cls._unit
+        cls.province = unit("UBND tỉnh T", "T", cls.level_province)
+        cls.department = unit(
+            "Sở TT&TT T", "T-STTTT", cls.level_department, cls.province
         )
-        cls.department = Unit.create(
-            {
-                "name": "Sở TT&TT T",
-                "code": "T-STTTT",
-                "level_id": cls.level_department.id,
-                "parent_id": cls.province.id,
-            }
+        cls.centre = unit(
+            "Trung tâm CNTT&TT T", "T-TT", cls.level_centre, cls.department
         )
-        cls.centre = Unit.create(
-            {
-                "name": "Trung tâm CNTT&TT T",
-                "code": "T-TT",
-                "level_id": cls.level_centre.id,
-                "parent_id": cls.department.id,
-            }
+        cls.district_a = unit(
+            "UBND huyện Alpha", "T-A", cls.level_district, cls.province
         )
-        cls.district_a = Unit.create(
-            {
-                "name": "UBND huyện Alpha",
-                "code": "T-A",
-                "level_id": cls.level_district.id,
-                "parent_id": cls.province.id,
-            }
+        cls.district_b = unit(
+            "UBND huyện Bêta", "T-B", cls.level_district, cls.province
         )
-        cls.district_b = Unit.create(
-            {
-                "name": "UBND huyện Bêta",
-                "code": "T-B",
-                "level_id": cls.level_district.id,
-                "parent_id": cls.province.id,
-            }
-        )
-        cls.commune_a = Unit.create(
-            {
-                "name": "UBND xã Alpha 1",
-                "code": "T-A1",
-                "level_id": cls.level_commune.id,
-                "parent_id": cls.district_a.id,
-            }
+        cls.commune_a = unit(
+            "UBND xã Alpha 1", "T-A1", cls.level_commune, cls.district_a
         )
         g = f"{MODULE}.group_"
         cls.preparer_a = cls._user("prep_a", g + "unit_preparer", cls.district_a)
@@ -139,6 +112,17 @@ class VcCommon(TransactionCase):
                 "name": "MCU T",
                 "ip_address": "10.99.0.2",
                 "owner_unit_id": cls.centre.id,
+            }
+        )
+
+    @classmethod
+    def _unit(cls, name, code, level, parent=None):
+        return cls.env["vc.unit"].create(
+            {
+                "name": name,
+                "code": code,
+                "level_id": level.id,
+                "parent_id": parent.id if parent else False,
             }
         )
 
