@@ -17,16 +17,20 @@ own output.
 
 from __future__ import annotations
 
+import base64
 import glob
 import io
+import json
 import os
+import pickle
 import re
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +53,8 @@ _SOFFICE_CANDIDATES = (
     "/Applications/LibreOffice.app/Contents/MacOS/soffice",
 )
 SOFFICE_ENV = "VCSURVEY_SOFFICE"
+RENDER_TIMEOUT_ENV = "VCSURVEY_RENDER_TIMEOUT"
+RENDER_MEMORY_ENV = "VCSURVEY_RENDER_MEMORY_MB"
 # A cold soffice start takes 2–10 s; each page of a form well under a second.
 _BASE_TIMEOUT = 90.0
 _PER_DOCUMENT_TIMEOUT = 20.0
@@ -59,10 +65,125 @@ class RenderError(Exception):
 
 
 def render_odt(
-    template: str | Path | bytes, data: Mapping[str, Any], *, name: str = ""
+    template: str | Path | bytes,
+    data: Mapping[str, Any],
+    *,
+    name: str = "",
+    schema: Mapping[str, Any] | None = None,
 ) -> bytes:
-    """Fill ``template`` (path or ODT bytes) with ``data``; return ODT bytes."""
-    label, raw = _load_template(template, name)
+    """Fill ``template`` (path or ODT bytes) with ``data``; return ODT bytes.
+
+    The template is checked first (:mod:`vcsurvey.template_check`) against
+    ``schema``, the names its document type documents (default: the names
+    ``data`` holds); it is then filled in a child process with a time and
+    memory limit, see :func:`render_odts`.
+    """
+    return render_odts([(template, data, name, schema)])[0]
+
+
+def render_odts(
+    jobs: Sequence[
+        tuple[str | Path | bytes, Mapping[str, Any], str, Mapping[str, Any] | None]
+    ],
+    *,
+    timeout: float | None = None,
+) -> list[bytes]:
+    """Fill every (template, data, name, schema) of ``jobs`` in one child.
+
+    py3o and Genshi run in a separate Python process limited in memory
+    (``$VCSURVEY_RENDER_MEMORY_MB``, default 1024) and time
+    (``$VCSURVEY_RENDER_TIMEOUT`` seconds per document, default 30), so that
+    a template that exhausts either never takes the calling process (the
+    Odoo server) down: the child dies and a RenderError says so.
+    """
+    from vcsurvey import template_check
+
+    loaded = []
+    for template, data, name, schema in jobs:
+        label, raw = _load_template(template, name)
+        names = template_check.shape_of(data) if schema is None else schema
+        try:
+            template_check.check_odt(raw, names, label=label)  # type: ignore[arg-type]
+        except template_check.TemplateRejected as exc:
+            raise RenderError(f"template {label} is refused: {exc}") from exc
+        loaded.append((raw, dict(data), label))
+    if not loaded:
+        return []
+    return _fill_in_child(loaded, timeout)
+
+
+def _render_limits() -> tuple[float, int]:
+    try:
+        per_document = float(os.environ.get(RENDER_TIMEOUT_ENV) or 30)
+    except ValueError:
+        per_document = 30.0
+    try:
+        memory_mb = int(os.environ.get(RENDER_MEMORY_ENV) or 1024)
+    except ValueError:
+        memory_mb = 1024
+    return per_document, memory_mb
+
+
+def _fill_in_child(
+    loaded: list[tuple[bytes, dict[str, Any], str]], timeout: float | None
+) -> list[bytes]:
+    per_document, memory_mb = _render_limits()
+    if timeout is None:
+        timeout = 10.0 + per_document * len(loaded)
+    labels = [label for _raw, _data, label in loaded]
+    env = dict(os.environ)
+    package_root = str(Path(__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = os.pathsep.join(
+        p for p in (package_root, env.get("PYTHONPATH", "")) if p
+    )
+    payload = pickle.dumps(
+        {"jobs": loaded, "memory_mb": memory_mb, "cpu_seconds": int(timeout) + 1}
+    )
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "vcsurvey._render_child"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+            start_new_session=True,
+        )
+    except OSError as exc:
+        raise RenderError(f"the template renderer could not start: {exc}") from exc
+    try:
+        stdout, stderr = process.communicate(payload, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill_group(process)
+        process.communicate()
+        raise RenderError(
+            f"filling {_names(labels)} took longer than {timeout:.0f} s and was "
+            "stopped; the template is too large or too complex"
+        ) from None
+    if process.returncode != 0:
+        cause = (
+            f"signal {-process.returncode}"
+            if process.returncode < 0
+            else f"exit code {process.returncode}"
+        )
+        tail = stderr.decode("utf-8", "replace").strip().splitlines()[-1:]
+        raise RenderError(
+            f"filling {_names(labels)} stopped ({cause}): the template exceeds "
+            f"the renderer's memory ({memory_mb} MB) or time limit"
+            + (f" [{tail[0][:200]}]" if tail else "")
+        )
+    try:
+        answer = json.loads(stdout)
+    except ValueError as exc:
+        raise RenderError(
+            f"the template renderer answered garbage for {_names(labels)}"
+        ) from exc
+    if "error" in answer:
+        raise RenderError(str(answer["error"]))
+    return [base64.b64decode(item) for item in answer["documents"]]
+
+
+def fill_in_process(raw: bytes, data: Mapping[str, Any], label: str) -> bytes:
+    """py3o.template in this process (the child's half of render_odts)."""
     # py3o leaves its output zip open when rendering fails; on a BytesIO that
     # zip's finaliser would later trip over the closed buffer, on a file of
     # its own it closes cleanly.
