@@ -104,4 +104,10 @@ def test_messages_name_the_value_in_both_languages() -> None:
     en = validators.message("phone_invalid", "en", value="12345")
     assert "12345" in vi and "số điện thoại" in vi
     assert "12345" in en and "phone number" in en
-    assert set(validators.MESSAGES) == {"ip_invalid", "phone_invalid", "email_invalid"}
+    assert set(validators.MESSAGES) == {
+        "ip_invalid",
+        "phone_invalid",
+        "email_invalid",
+        "text_invalid_char",
+        "text_too_long",
+    }

@@ -94,7 +94,8 @@ from vcsurvey.forms import (
     get_form,
     render_text,
 )
-from vcsurvey.render import FORMATS, RenderError, convert, render_odt
+from vcsurvey.render import FORMATS, RenderError, convert, render_odt, render_odts
+from vcsurvey.template_check import SCHEMAS
 from vcsurvey.templates import template_path
 
 TemplateSource = str | Path | bytes
@@ -575,6 +576,7 @@ def render_dispatch_odt(
         _template(template, DISPATCH_TEMPLATE),
         dispatch_data(dispatch),
         name=DISPATCH_TEMPLATE,
+        schema=SCHEMAS["dispatch"],
     )
 
 
@@ -590,6 +592,7 @@ def render_form_odt(
         _template(template, FORM_TEMPLATE),
         form_data(form, answers, meta),
         name=FORM_TEMPLATE,
+        schema=SCHEMAS["form"],
     )
 
 
@@ -611,7 +614,10 @@ def render_dispatch(
     fmts = _check_formats(fmts)
     data = dispatch_data(dispatch)
     odt = render_odt(
-        _template(template, DISPATCH_TEMPLATE), data, name=DISPATCH_TEMPLATE
+        _template(template, DISPATCH_TEMPLATE),
+        data,
+        name=DISPATCH_TEMPLATE,
+        schema=SCHEMAS["dispatch"],
     )
     out: dict[str, bytes] = {}
     if "odt" in fmts:
@@ -662,11 +668,19 @@ def render_forms_batch(
 ) -> list[bytes]:
     """Many forms in one LibreOffice start, in the order of ``items``."""
     _check_formats((fmt,))
+    # every form filled in one child process (vcsurvey.render.render_odts)
+    source = _template(template, FORM_TEMPLATE)
+    filled = render_odts(
+        [
+            (source, form_data(form, answers, meta), FORM_TEMPLATE, SCHEMAS["form"])
+            for form, answers, meta in items
+        ]
+    )
     odts = {
-        f"form{index}_{form.form_type}": render_form_odt(
-            form, answers, meta, template=template
+        f"form{index}_{form.form_type}": odt
+        for index, ((form, _answers, _meta), odt) in enumerate(
+            zip(items, filled, strict=True)
         )
-        for index, (form, answers, meta) in enumerate(items)
     }
     if fmt == "odt":
         return list(odts.values())

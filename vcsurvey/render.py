@@ -97,6 +97,7 @@ def render_odts(
     Odoo server) down: the child dies and a RenderError says so.
     """
     from vcsurvey import template_check
+    from vcsurvey.validators import clean_data
 
     loaded = []
     for template, data, name, schema in jobs:
@@ -106,7 +107,8 @@ def render_odts(
             template_check.check_odt(raw, names, label=label)  # type: ignore[arg-type]
         except template_check.TemplateRejected as exc:
             raise RenderError(f"template {label} is refused: {exc}") from exc
-        loaded.append((raw, dict(data), label))
+        # whatever slipped past the answers' checks cannot break the XML
+        loaded.append((raw, clean_data(dict(data)), label))
     if not loaded:
         return []
     return _fill_in_child(loaded, timeout)

@@ -51,6 +51,7 @@ from vcsurvey.consolidate import (
     yesno_label,
 )
 from vcsurvey.render import FORMATS, RenderError, convert, render_odt
+from vcsurvey.template_check import SCHEMAS
 from vcsurvey.templates import template_path
 from vcsurvey.xlsx import summary_workbook
 
@@ -574,7 +575,12 @@ def render_summary(
     documents = [f for f in fmts if f != "xlsx"]
     if documents:
         data = summary_template_data(summary, meta)
-        odt = render_odt(template_path(SUMMARY_TEMPLATE), data, name=SUMMARY_TEMPLATE)
+        odt = render_odt(
+            template_path(SUMMARY_TEMPLATE),
+            data,
+            name=SUMMARY_TEMPLATE,
+            schema=SCHEMAS["summary"],
+        )
         for fmt in documents:
             out[fmt] = (
                 odt if fmt == "odt" else convert({"summary": odt}, fmt)["summary"]

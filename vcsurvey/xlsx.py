@@ -21,6 +21,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from vcsurvey import nd30
+from vcsurvey.validators import clean_data
 from vcsurvey.consolidate import (
     CONNECTION_CHECK_LABELS,
     DEVICE_LABELS,
@@ -75,6 +76,29 @@ def _title(ws: Worksheet, text: str, width: int) -> None:
     if width > 1:
         ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
     ws.row_dimensions[1].height = 36
+
+
+class Formula(str):
+    """One of the workbook's own formulas among plain values."""
+
+
+def _formula(cell: Any, value: Any) -> Any:
+    """Write one of the workbook's own formulas (or a plain number) into
+    ``cell``; every other text becomes a string cell (:func:`_text_cells`)."""
+    cell.value = str(value) if isinstance(value, Formula) else value
+    if isinstance(value, str) and value.startswith("="):
+        cell.parent.__dict__.setdefault("_vc_formulas", set()).add(cell.coordinate)
+    return cell
+
+
+def _text_cells(ws: Worksheet) -> None:
+    """Every text cell that is not one of our formulas is a string: an answer
+    typed as "=HYPERLINK(...)", "+1", "@SUM(A1)" is shown, never computed."""
+    ours = ws.__dict__.get("_vc_formulas", set())
+    for row in ws.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str) and cell.coordinate not in ours:
+                cell.data_type = "s"
 
 
 def _header(ws: Worksheet, row: int, labels: Sequence[str]) -> None:
@@ -136,9 +160,9 @@ def _table(
             if last < FIRST_ROW:
                 cell.value = 0  # no rows: a formula over an empty range misleads
             elif kind == "sum":
-                cell.value = f"=SUM({span})"
+                _formula(cell, f"=SUM({span})")
             else:
-                cell.value = f'=COUNTIF({span},"Có")'
+                _formula(cell, f'=COUNTIF({span},"Có")')
         for index in range(1, len(columns) + 2):
             ws.cell(row=row, column=index).fill = _TOTAL_FILL
         last = row
@@ -267,12 +291,12 @@ def _overview_sheet(
         ("- Gửi quá hạn", overview["late"]),
         ("Số đơn vị chưa gửi báo cáo", overview["missing_count"]),
         ("- Trong đó: đã lập phiếu, chưa phê duyệt", overview["not_yet_approved"]),
-        ("Tỷ lệ đơn vị gửi báo cáo", "=IF(B4=0,0,B5/B4)"),
+        ("Tỷ lệ đơn vị gửi báo cáo", Formula("=IF(B4=0,0,B5/B4)")),
     ]
     row = 4
     for label, value in facts:
         _body(ws.cell(row=row, column=1, value=label))
-        cell = ws.cell(row=row, column=2, value=value)
+        cell = _formula(ws.cell(row=row, column=2), value)
         _body(cell, center=True)
         row += 1
     ws.cell(row=row - 1, column=2).number_format = "0.0%"
@@ -301,7 +325,7 @@ def _overview_sheet(
     ]
     for label, ref in figures:
         _body(ws.cell(row=row, column=1, value=label))
-        _body(ws.cell(row=row, column=2, value=ref), center=True)
+        _body(_formula(ws.cell(row=row, column=2), ref), center=True)
         row += 1
 
     row += 1
@@ -347,7 +371,7 @@ def _overview_sheet(
                 values.append(counts[device]["unanswered"])
             values.append(f"=SUM(B{row}:E{row})")
             for index, value in enumerate(values, start=2):
-                _body(ws.cell(row=row, column=index, value=value), center=True)
+                _body(_formula(ws.cell(row=row, column=index), value), center=True)
             row += 1
     ws.freeze_panes = "A3"
 
@@ -391,7 +415,7 @@ def _centre_sheet(ws: Worksheet, summary: Mapping[str, Any]) -> str:
         ("- Liên thông 4 cấp (TW, tỉnh, huyện, xã)", centre["level4"]),
         ("- Liên thông 3 cấp (tỉnh, huyện, xã)", centre["level3"]),
         ("- Liên thông 2 cấp (tỉnh, huyện)", centre["level2"]),
-        ("Cộng 4, 3 và 2 cấp", "=SUM(B8:B10)"),
+        ("Cộng 4, 3 và 2 cấp", Formula("=SUM(B8:B10)")),
         ("Nhận và biết Quyết định 1373/QĐ-UBND", yesno_label(centre["decision_known"])),
         ("Thời gian kiểm tra kết nối hệ thống", CONNECTION_CHECK_LABELS.get(check, "")),
         ("Tỷ lệ điểm cầu kết nối không đúng thời gian (%)", centre["late_percent"]),
@@ -412,10 +436,14 @@ def _centre_sheet(ws: Worksheet, summary: Mapping[str, Any]) -> str:
     ]
     for row, (label, value) in enumerate(items, start=FIRST_ROW):
         _body(ws.cell(row=row, column=1, value=label))
-        cell = ws.cell(row=row, column=2, value=value if value != "" else None)
+        cell = ws.cell(row=row, column=2)
+        if isinstance(value, Formula):
+            _formula(cell, str(value))
+        else:
+            cell.value = value if value != "" else None
+            if isinstance(value, str):
+                cell.number_format = "@"
         _body(cell)
-        if isinstance(value, str) and not value.startswith("="):
-            cell.number_format = "@"
     return f"{_q(SHEETS[3])}!B{FIRST_ROW + 4}"
 
 
@@ -423,7 +451,9 @@ def summary_workbook(
     summary: Mapping[str, Any], meta: Mapping[str, Any] | None = None
 ) -> bytes:
     """The XLSX bytes of the summary (``summary`` from ``consolidate``)."""
-    meta = meta or {}
+    # defence in depth: characters XML cannot carry are dropped, not fatal
+    summary = clean_data(summary)
+    meta = clean_data(meta or {})
     wb = Workbook()
     overview_ws = wb.active
     overview_ws.title = SHEETS[0]
@@ -508,6 +538,7 @@ def summary_workbook(
         total_cells,
     )
     for ws in wb.worksheets:
+        _text_cells(ws)
         ws.sheet_view.zoomScale = 100
         ws.page_setup.orientation = "landscape"
         ws.page_setup.paperSize = ws.PAPERSIZE_A4

@@ -10,6 +10,7 @@ from . import (
 )
 from . import (
     ir_attachment,
+    mail_activity,
     vc_archive_document,
     vc_document_register,
     vc_document_renderer,

@@ -1,7 +1,7 @@
 import hashlib
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 ARCHIVE_KINDS = [
     ("dispatch", "Official dispatch"),
@@ -47,9 +47,23 @@ class VcArchiveDocument(models.Model):
     def _hash(self, raw):
         return hashlib.sha256(raw or b"").hexdigest()
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        # entries are made by the round's archive action only (with sudo)
+        if not self.env.su:
+            raise AccessError(
+                _("Archived documents are recorded only by archiving the round.")
+            )
+        return super().create(vals_list)
+
     def write(self, vals):
         if set(vals) - CHECK_FIELDS:
             raise UserError(_("An archived document cannot be changed."))
+        if not self.env.su:
+            # the result of a check is written by the check itself only
+            raise AccessError(
+                _("The archive check result is written only by the archive check.")
+            )
         return super().write(vals)
 
     def unlink(self):

@@ -17,6 +17,10 @@ from odoo import _, api, models
 from odoo.exceptions import UserError
 
 from vcsurvey import documents, forms, render, summary, templates
+from vcsurvey import template_check
+from vcsurvey.template_check import SCHEMAS
+
+from .vc_document_template import rejection_message
 from vcsurvey.consolidate import consolidate
 from vcsurvey.xlsx import summary_workbook
 
@@ -60,8 +64,17 @@ class VcDocumentRenderer(models.AbstractModel):
 
     @api.model
     def _fill(self, document_type, data):
+        return self._fill_many(document_type, [data])[0]
+
+    @api.model
+    def _fill_many(self, document_type, data_list):
+        """Fill the template of ``document_type`` once per data, in one child
+        process; the template is checked against the names the type
+        documents first, whoever uploaded it (vcsurvey.template_check)."""
         template, label = self._template(document_type)
-        return render.render_odt(template, data, name=label)
+        return render.render_odts(
+            [(template, data, label, SCHEMAS[document_type]) for data in data_list]
+        )
 
     # ------------------------------------------------------------------
     # ODT documents (no LibreOffice yet)
@@ -124,9 +137,15 @@ class VcDocumentRenderer(models.AbstractModel):
         """[{fmt: bytes}] for ``items`` [(form, answers, meta)], one
         LibreOffice start per format for the whole batch."""
         with self._errors(_("the survey forms")):
+            filled = self._fill_many(
+                "form",
+                [documents.form_data(form, a, meta) for form, a, meta in items],
+            )
             odts = {
-                f"form{index}_{form.form_type}": self._form_odt(form, answers, meta)
-                for index, (form, answers, meta) in enumerate(items)
+                f"form{index}_{form.form_type}": odt
+                for index, ((form, _a, _m), odt) in enumerate(
+                    zip(items, filled, strict=True)
+                )
             }
             converted = {fmt: self._convert(odts, fmt) for fmt in fmts}
             return [{fmt: converted[fmt][key] for fmt in fmts} for key in odts]
@@ -195,6 +214,15 @@ class _RenderErrors:
             return False
         if isinstance(exc, render.RenderError | documents.DocumentDataError):
             _logger.warning("Rendering %s failed: %s", self.what, exc)
+            if isinstance(exc.__cause__, template_check.TemplateRejected):
+                raise UserError(
+                    self.env._(
+                        "Could not produce %(what)s: the template is refused: "
+                        "%(problem)s",
+                        what=self.what,
+                        problem=rejection_message(self.env, exc.__cause__),
+                    )
+                ) from exc
             raise UserError(
                 self.env._(
                     "Could not produce %(what)s: %(error)s", what=self.what, error=exc

@@ -4,7 +4,9 @@ import io
 import zipfile
 
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
+
+from vcsurvey import template_check
 
 ODT_MIMETYPE = "application/vnd.oasis.opendocument.text"
 # What py3o.template needs to fill a document (see vcsurvey.render).
@@ -46,6 +48,41 @@ def odt_problem(env, raw):
     return None
 
 
+def template_problem(env, raw, document_type):
+    """Why ``raw`` may not be used as a ``document_type`` template (None when
+    it may): vcsurvey.template_check's limits and whitelist of directives."""
+    try:
+        template_check.check_template(raw, document_type)
+    except template_check.TemplateRejected as exc:
+        return rejection_message(env, exc)
+    return None
+
+
+def rejection_message(env, exc):
+    """The checker's refusal in the user's language, naming the directive."""
+    _ = env._
+    reasons = {
+        "archive": _("the file is too large once unpacked, or damaged"),
+        "xml": _("a part is too deep, too large or declares entities"),
+        "markup": _("it holds code, macros or links to outside files"),
+        "instruction": _("only the for and if instructions are allowed"),
+        "expression": _(
+            "only data names, constants, comparisons and and/or/not are allowed"
+        ),
+        "name": _("it names data this document type does not provide"),
+        "structure": _("a for/if block is not closed properly"),
+    }
+    reason = reasons.get(exc.rule, exc.rule)
+    if exc.directive:
+        return _(
+            "%(reason)s (directive %(directive)s: %(detail)s)",
+            reason=reason,
+            directive=exc.directive[:200],
+            detail=exc.detail,
+        )
+    return _("%(reason)s (%(detail)s)", reason=reason, detail=exc.detail)
+
+
 class VcDocumentTemplate(models.Model):
     """An administrator's replacement for a shipped ODT template."""
 
@@ -67,14 +104,38 @@ class VcDocumentTemplate(models.Model):
     active = fields.Boolean(default=True)
     notes = fields.Text()
 
-    @api.constrains("template_file")
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._check_administrator()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_administrator()
+        return super().write(vals)
+
+    def unlink(self):
+        self._check_administrator()
+        return super().unlink()
+
+    @api.model
+    def _check_administrator(self):
+        """A template is code for the renderer: only system administrators
+        upload or change one (not the officer or the leader)."""
+        if not self.env.su and not self.env.user.has_group("base.group_system"):
+            raise AccessError(
+                _("Only a system administrator can upload or change templates.")
+            )
+
+    @api.constrains("template_file", "document_type")
     def _check_template_file(self):
         for template in self:
             try:
                 raw = base64.b64decode(template.template_file or b"", validate=False)
             except (binascii.Error, ValueError):
                 raw = b""
-            problem = odt_problem(self.env, raw)
+            problem = odt_problem(self.env, raw) or template_problem(
+                self.env, raw, template.document_type
+            )
             if problem:
                 raise ValidationError(
                     _(

@@ -3,6 +3,8 @@ from odoo.exceptions import ValidationError
 
 from vcsurvey import validators
 
+from .vc_unit import check_department_fields
+
 NETWORKS = [
     ("province_district", "Province ↔ district"),
     ("district_commune", "District ↔ commune"),
@@ -77,7 +79,11 @@ class VcEndpoint(models.Model):
                 [("ip_address", "=", ip), ("id", "not in", list(exclude_ids))], limit=1
             )
         )
-        if clash:
+        if not clash:
+            return
+        if self.env.su or self.env.user.has_group(
+            "hg_videoconf_survey.group_department_officer"
+        ):
             raise ValidationError(
                 _(
                     "The IP address %(ip)s is already used by the endpoint "
@@ -87,6 +93,10 @@ class VcEndpoint(models.Model):
                     unit=clash.unit_id.name,
                 )
             )
+        # a unit's user does not learn other units' endpoints from it
+        raise ValidationError(
+            _("The IP address %(ip)s is already in use.", ip=ip)
+        )
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -97,6 +107,7 @@ class VcEndpoint(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
+        check_department_fields(self, vals, {"unit_id"})
         self._normalize_ip_vals(vals)
         if vals.get("ip_address") or vals.get("active"):
             for endpoint in self:
@@ -144,3 +155,7 @@ class VcEndpointDevice(models.Model):
             "The quantity of a device must be positive.",
         ),
     ]
+
+    def write(self, vals):
+        check_department_fields(self, vals, {"endpoint_id"})
+        return super().write(vals)

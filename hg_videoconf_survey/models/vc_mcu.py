@@ -3,6 +3,8 @@ from odoo.exceptions import ValidationError
 
 from vcsurvey import validators
 
+from .vc_unit import check_department_fields
+
 
 class VcMcu(models.Model):
     """A multipoint control unit (MCU) that bridges the endpoints."""
@@ -42,6 +44,7 @@ class VcMcu(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
+        check_department_fields(self, vals, {"owner_unit_id"})
         if vals.get("ip_address") and not validators.check_ip(vals["ip_address"]):
             vals["ip_address"] = validators.normalize_ip(vals["ip_address"])
         return super().write(vals)

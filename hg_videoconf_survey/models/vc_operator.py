@@ -3,6 +3,8 @@ from odoo.exceptions import ValidationError
 
 from vcsurvey import validators
 
+from .vc_unit import check_department_fields
+
 
 class VcOperator(models.Model):
     """A person who runs the endpoints: the unit's focal officer or the
@@ -34,6 +36,10 @@ class VcOperator(models.Model):
         string="Endpoints",
     )
     active = fields.Boolean(default=True, tracking=True)
+
+    def write(self, vals):
+        check_department_fields(self, vals, {"unit_id"})
+        return super().write(vals)
 
     @api.constrains("phone", "email")
     def _check_contact(self):

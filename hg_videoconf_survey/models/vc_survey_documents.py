@@ -124,6 +124,7 @@ class VcSurveyRound(models.Model):
         }
 
     def write(self, vals):
+        self._check_numbered_fields(vals)
         # nothing but the chatter changes in an archived round, even for
         # the round's own actions
         if (
@@ -133,6 +134,25 @@ class VcSurveyRound(models.Model):
         ):
             raise UserError(_("An archived survey round is read-only."))
         return super().write(vals)
+
+    def _check_numbered_fields(self, vals):
+        """Once a document has its number, its date and notation are those of
+        the register line: frozen for everyone (the numbering writes them
+        with sudo)."""
+        if self.env.su:
+            return
+        for kind in ("dispatch", "summary"):
+            frozen = {f"{kind}_date", f"{kind}_notation"} & set(vals)
+            numbered = self.filtered(f"{kind}_number")
+            if frozen and numbered:
+                raise UserError(
+                    _(
+                        "The %(document)s of %(round)s is numbered: its date and "
+                        "notation can no longer change.",
+                        document=self._document_label(kind),
+                        round=numbered[0].name,
+                    )
+                )
 
     # ------------------------------------------------------------------
     # numbering (records clerk)
@@ -523,7 +543,7 @@ class VcSurveyRound(models.Model):
             entries.append(("form", sub, stem, prefix + title, pdfs[f"form_{sub.id}"]))
         stem, title = self._document_name("summary")
         entries.append(("summary", self, stem, prefix + title, pdfs["summary"]))
-        Archive = self.env["vc.archive.document"]
+        Archive = self.env["vc.archive.document"].sudo()
         archive_vals = []
         for kind, record, stem, title, pdf in entries:
             attachment = renderer._attach(

@@ -559,6 +559,27 @@ class VcSurveySubmission(models.Model):
         return LINE_KINDS
 
 
+def _check_line_targets(lines, vals_list, answer_field):
+    """A new answer line goes on a form the user may edit (own unit, draft,
+    open round): the target is checked, not only the line once created."""
+    subs = lines.env["vc.survey.submission"].browse(
+        {v["submission_id"] for v in vals_list if v.get("submission_id")}
+    )
+    subs.check_access("write")
+    subs._check_writable({answer_field})
+
+
+def _check_line_parent_kept(lines, vals):
+    """A line never moves to another form (the write rules only see the form
+    it leaves, so moving it could plant it in a signed form)."""
+    if "submission_id" not in vals or lines.env.su:
+        return
+    if any(line.submission_id.id != vals["submission_id"] for line in lines):
+        raise AccessError(
+            lines.env._("An answer line cannot be moved to another survey form.")
+        )
+
+
 class VcSurveyOperatorLine(models.Model):
     """A next-year operator registered in answer I.10."""
 
@@ -593,13 +614,11 @@ class VcSurveyOperatorLine(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        subs = self.env["vc.survey.submission"].browse(
-            [v.get("submission_id") for v in vals_list if v.get("submission_id")]
-        )
-        subs._check_writable({"q_i_10_ids"})
+        _check_line_targets(self, vals_list, "q_i_10_ids")
         return super().create(vals_list)
 
     def write(self, vals):
+        _check_line_parent_kept(self, vals)
         self.submission_id._check_writable({"q_i_10_ids"})
         return super().write(vals)
 
@@ -636,15 +655,27 @@ class VcSurveyIncidentLine(models.Model):
     endpoint_id = fields.Many2one("vc.endpoint", string="Endpoint")
     endpoint_text = fields.Char(string="Endpoint (text)")
 
+    @api.constrains("endpoint_id", "submission_id")
+    def _check_endpoint_id(self):
+        for line in self.sudo().filtered("endpoint_id"):
+            # only an endpoint of the form's own unit (or its communes): a
+            # foreign one would print another unit's endpoint on this form
+            prefix = line.submission_id.unit_id.parent_path or ""
+            if not (line.endpoint_id.unit_id.parent_path or "").startswith(prefix):
+                raise ValidationError(
+                    _(
+                        "The endpoint of an incident must belong to %(unit)s.",
+                        unit=line.submission_id.unit_id.name,
+                    )
+                )
+
     @api.model_create_multi
     def create(self, vals_list):
-        subs = self.env["vc.survey.submission"].browse(
-            [v.get("submission_id") for v in vals_list if v.get("submission_id")]
-        )
-        subs._check_writable({"q_i_6_ids"})
+        _check_line_targets(self, vals_list, "q_i_6_ids")
         return super().create(vals_list)
 
     def write(self, vals):
+        _check_line_parent_kept(self, vals)
         self.submission_id._check_writable({"q_i_6_ids"})
         return super().write(vals)
 

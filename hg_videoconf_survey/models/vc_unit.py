@@ -1,5 +1,40 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
+
+OFFICER_GROUP = "hg_videoconf_survey.group_department_officer"
+# Who signs, who fills in, where the unit sits in the tree (which decides who
+# sees it): the Department's to set, never a unit's own users.
+UNIT_DEPARTMENT_FIELDS = {
+    "head_id",
+    "deputy_ids",
+    "preparer_ids",
+    "user_ids",
+    "parent_id",
+    "code",
+    "level_id",
+    "active",
+}
+
+
+def check_department_fields(records, vals, fnames):
+    """Refuse a write of ``fnames`` (ownership and signing fields) by anyone
+    but a Department officer; field ``groups=`` would only hide them."""
+    env = records.env
+    if env.su or env.user.has_group(OFFICER_GROUP):
+        return
+    touched = set(vals) & set(fnames)
+    if touched:
+        raise AccessError(
+            env._(
+                "Only the Department can change these fields of %(model)s: "
+                "%(fields)s.",
+                model=records._description,
+                fields=", ".join(
+                    records._fields[f].get_description(env)["string"]
+                    for f in sorted(touched)
+                ),
+            )
+        )
 
 
 class VcUnit(models.Model):
@@ -114,6 +149,10 @@ class VcUnit(models.Model):
                 )
                 vals["partner_id"] = partner.id
         return super().create(vals_list)
+
+    def write(self, vals):
+        check_department_fields(self, vals, UNIT_DEPARTMENT_FIELDS)
+        return super().write(vals)
 
     def _prepare_partner_vals(self, vals):
         return {"name": vals.get("name"), "is_company": True}
