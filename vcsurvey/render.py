@@ -131,7 +131,8 @@ def _fill_in_child(
 ) -> list[bytes]:
     per_document, memory_mb = _render_limits()
     if timeout is None:
-        timeout = 10.0 + per_document * len(loaded)
+        # one document's budget more for the child's start
+        timeout = per_document * (len(loaded) + 1)
     labels = [label for _raw, _data, label in loaded]
     env = dict(os.environ)
     package_root = str(Path(__file__).resolve().parent.parent)
