@@ -1,9 +1,10 @@
+import logging
 from datetime import timedelta
 
 from markupsafe import Markup
 
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from vcsurvey import forms, workflow
 
@@ -15,10 +16,25 @@ DEFAULT_LEGAL_BASIS = (
 DEFAULT_RECIPIENTS = "UBND các huyện, thành phố\nTrung tâm CNTT & Truyền thông"
 DEFAULT_CC = "Lãnh đạo Sở\nVnptioffice"
 REMINDER_DAYS_PARAM = "hg_videoconf_survey.reminder_days"
+# Reminders start at most this many days before the deadline.
+MAX_REMINDER_DAYS = 60
+DEFAULT_REMINDER_DAYS = 3
+
+_logger = logging.getLogger(__name__)
 
 
 def _default_year(model):
     return fields.Date.context_today(model).year
+
+
+def _default_reminder_days(model):
+    """The system parameter, bounded: a wrong value there gives the default."""
+    raw = model.env["ir.config_parameter"].sudo().get_param(REMINDER_DAYS_PARAM)
+    try:
+        days = int(raw) if raw not in (None, False, "") else DEFAULT_REMINDER_DAYS
+    except (TypeError, ValueError):
+        return DEFAULT_REMINDER_DAYS
+    return days if 0 <= days <= MAX_REMINDER_DAYS else DEFAULT_REMINDER_DAYS
 
 
 class VcSurveyRound(models.Model):
@@ -91,10 +107,9 @@ class VcSurveyRound(models.Model):
         string="Data cut-off date", help="Defaults to 31/12 of the year."
     )
     reminder_days = fields.Integer(
-        default=lambda self: int(
-            self.env["ir.config_parameter"].sudo().get_param(REMINDER_DAYS_PARAM, 3)
-        ),
-        help="Reminders are e-mailed this many days before the deadline.",
+        default=_default_reminder_days,
+        help="Reminders are e-mailed this many days before the deadline "
+        "(0 to 60).",
     )
     line_ids = fields.One2many(
         "vc.survey.round.line", "round_id", string="Addressed units", copy=True
@@ -148,10 +163,14 @@ class VcSurveyRound(models.Model):
             rnd.progress = (
                 100.0 * (approved + received) / len(rnd.line_ids) if rnd.line_ids else 0
             )
-            done = rnd.submission_ids.filtered(
-                lambda s: s.state in ("approved", "received")
-            ).unit_id
-            rnd.missing_unit_ids = rnd.line_ids.unit_id - done
+            done = (
+                rnd.sudo()
+                .submission_ids.filtered(lambda s: s.state in ("approved", "received"))
+                .unit_id
+            )
+            missing = rnd.sudo().line_ids.unit_id - done
+            # a unit's user opening the round sees the units they may read
+            rnd.missing_unit_ids = missing.with_env(self.env)._filtered_access("read")
 
     @api.depends_context("uid")
     @api.depends("state")
@@ -161,6 +180,20 @@ class VcSurveyRound(models.Model):
         )
         for rnd in self:
             rnd.can_dispatch = officer and rnd.state == "draft"
+
+    @api.constrains("reminder_days")
+    def _check_reminder_days(self):
+        for rnd in self:
+            if not 0 <= rnd.reminder_days <= MAX_REMINDER_DAYS:
+                raise ValidationError(
+                    _(
+                        "Reminders start between 0 and %(max)s days before the "
+                        "deadline (round %(round)s: %(days)s).",
+                        max=MAX_REMINDER_DAYS,
+                        round=rnd.name,
+                        days=rnd.reminder_days,
+                    )
+                )
 
     @api.onchange("year")
     def _onchange_year(self):
@@ -344,28 +377,50 @@ class VcSurveyRound(models.Model):
         reminder = self.env.ref("hg_videoconf_survey.mail_template_reminder")
         late = self.env.ref("hg_videoconf_survey.mail_template_late")
         rounds = self.search([("state", "=", "dispatched")])
+        failed = self.browse()
         for rnd in rounds:
-            pending = rnd.submission_ids.filtered(
-                lambda s: s.state in ("draft", "submitted")
+            # each round on its own: one round's failure (bad data, a mail
+            # template error) is logged and the others still get theirs
+            try:
+                with self.env.cr.savepoint():
+                    rnd._send_reminders(today, reminder, late)
+            except Exception:
+                _logger.exception(
+                    "Reminders of the survey round %s (id %s) failed", rnd.name, rnd.id
+                )
+                failed |= rnd
+        if failed:
+            _logger.warning(
+                "Survey reminders: %s of %s rounds failed: %s",
+                len(failed),
+                len(rounds),
+                ", ".join(failed.mapped("name")),
             )
-            window_start = rnd.deadline - timedelta(days=max(rnd.reminder_days, 0))
-            for sub in pending:
-                recipients = sub._reminder_partners()
-                values = {"recipient_ids": [(6, 0, recipients.ids)]}
-                if today > rnd.deadline:
-                    # late whether or not anybody can be told
-                    if not sub.late_notified:
-                        if recipients:
-                            late.send_mail(sub.id, email_values=values)
-                        sub.sudo().write({"is_late": True, "late_notified": True})
-                elif (
-                    window_start <= today
-                    and sub.last_reminder_date != today
-                    and recipients
-                ):
-                    reminder.send_mail(sub.id, email_values=values)
-                    sub.sudo().write({"last_reminder_date": today})
         return True
+
+    def _send_reminders(self, today, reminder, late):
+        self.ensure_one()
+        pending = self.submission_ids.filtered(
+            lambda s: s.state in ("draft", "submitted")
+        )
+        days = min(max(self.reminder_days, 0), MAX_REMINDER_DAYS)
+        window_start = self.deadline - timedelta(days=days)
+        for sub in pending:
+            recipients = sub._reminder_partners()
+            values = {"recipient_ids": [(6, 0, recipients.ids)]}
+            if today > self.deadline:
+                # late whether or not anybody can be told
+                if not sub.late_notified:
+                    if recipients:
+                        late.send_mail(sub.id, email_values=values)
+                    sub.sudo().write({"is_late": True, "late_notified": True})
+            elif (
+                window_start <= today
+                and sub.last_reminder_date != today
+                and recipients
+            ):
+                reminder.send_mail(sub.id, email_values=values)
+                sub.sudo().write({"last_reminder_date": today})
 
 
 class VcSurveyRoundLine(models.Model):

@@ -3,7 +3,7 @@ from markupsafe import Markup, escape
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
-from vcsurvey import forms, validation, workflow
+from vcsurvey import forms, validation, validators, workflow
 
 from .survey_fields import LINE_KINDS, answer_fields, field_name
 
@@ -34,6 +34,44 @@ WORKFLOW_FIELDS = {
 }
 # set when the form is created by the dispatch, never changed afterwards
 IDENTITY_FIELDS = {"round_id", "unit_id", "form_type"}
+
+
+def check_text_values(model, vals, label=None):
+    """Refuse text that XML 1.0 cannot carry (it would break every printed
+    document of the round) or longer than its kind allows, naming the
+    question; the pure checks are ``vcsurvey.validators.check_text``."""
+    env = model.env
+    for name, value in vals.items():
+        field = model._fields.get(name)
+        if field is None or field.type not in validators.TEXT_LIMITS:
+            continue
+        if not isinstance(value, str):
+            continue
+        limit = validators.TEXT_LIMITS[field.type]
+        problem = validators.check_text(value, limit)
+        if not problem:
+            continue
+        string = field.get_description(env)["string"]
+        code = field.help if model._name == "vc.survey.submission" else None
+        question = " ".join(p for p in (code, label, string) if p)
+        if problem == "text_invalid_char":
+            raise ValidationError(
+                env._(
+                    "%(question)s: the answer contains a character that cannot be "
+                    "printed (%(char)s); remove it.",
+                    question=question,
+                    char=validators.first_invalid_char(value),
+                )
+            )
+        raise ValidationError(
+            env._(
+                "%(question)s: the answer is too long (%(length)s characters, at "
+                "most %(max)s).",
+                question=question,
+                length=len(value),
+                max=limit,
+            )
+        )
 
 
 class VcSurveySubmission(models.Model):
@@ -170,6 +208,8 @@ class VcSurveySubmission(models.Model):
                             "are set by the workflow buttons only."
                         )
                     )
+        for vals in vals_list:
+            check_text_values(self, vals)
         records = super().create(vals_list)
         records._sync_device_statuses()
         return records
@@ -177,6 +217,7 @@ class VcSurveySubmission(models.Model):
     def write(self, vals):
         self._check_protected_fields(set(vals))
         self._check_writable(set(vals))
+        check_text_values(self, vals)
         res = super().write(vals)
         if set(vals) & self._device_status_fields():
             self._sync_device_statuses()
@@ -615,10 +656,13 @@ class VcSurveyOperatorLine(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         _check_line_targets(self, vals_list, "q_i_10_ids")
+        for vals in vals_list:
+            check_text_values(self, vals, self._description)
         return super().create(vals_list)
 
     def write(self, vals):
         _check_line_parent_kept(self, vals)
+        check_text_values(self, vals, self._description)
         self.submission_id._check_writable({"q_i_10_ids"})
         return super().write(vals)
 
@@ -672,10 +716,13 @@ class VcSurveyIncidentLine(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         _check_line_targets(self, vals_list, "q_i_6_ids")
+        for vals in vals_list:
+            check_text_values(self, vals, self._description)
         return super().create(vals_list)
 
     def write(self, vals):
         _check_line_parent_kept(self, vals)
+        check_text_values(self, vals, self._description)
         self.submission_id._check_writable({"q_i_6_ids"})
         return super().write(vals)
 
