@@ -56,6 +56,8 @@ _CHUNK = 64 * 1024
 TEMPLATED_PARTS = ("content.xml", "styles.xml", "META-INF/manifest.xml")
 _GENSHI_URI = "http://genshi.edgewall.org/"
 _XINCLUDE_URIS = ("http://www.w3.org/2001/XInclude", "http://www.w3.org/2003/XInclude")
+# Elements or attributes of these namespaces are directives to Genshi.
+_CODE_NAMESPACES = tuple(f"{{{uri}}}" for uri in (_GENSHI_URI, *_XINCLUDE_URIS))
 _NS = {
     "text": "urn:oasis:names:tc:opendocument:xmlns:text:1.0",
     "xlink": "http://www.w3.org/1999/xlink",
@@ -234,8 +236,10 @@ def shape_of(value: Any) -> Shape:
     if isinstance(value, list | tuple):
         item: Shape = ANY
         for element in value:
-            item = _merge(item, shape_of(element)) if item is not ANY else shape_of(
-                element
+            item = (
+                _merge(item, shape_of(element))
+                if item is not ANY
+                else shape_of(element)
             )
         return Seq(item)
     return LEAF
@@ -487,9 +491,7 @@ def _members(raw: bytes) -> dict[str, bytes]:
     with archive:
         infos = archive.infolist()
         if len(infos) > MAX_MEMBERS:
-            raise TemplateRejected(
-                "archive", f"it has more than {MAX_MEMBERS} members"
-            )
+            raise TemplateRejected("archive", f"it has more than {MAX_MEMBERS} members")
         declared = sum(i.file_size for i in infos)
         if declared > MAX_TOTAL_SIZE:
             raise TemplateRejected(
@@ -593,12 +595,14 @@ def _check_text(text: str | None) -> None:
 
 def _check_start(element: Any, checker: _Checker) -> None:
     tag = element.tag if isinstance(element.tag, str) else ""
-    if tag.startswith((f"{{{_GENSHI_URI}}}", *(f"{{{u}}}" for u in _XINCLUDE_URIS))):
+    if tag.startswith(_CODE_NAMESPACES):
         raise TemplateRejected("markup", "Genshi or XInclude elements", tag)
     if tag in _SCRIPT_TAGS:
         raise TemplateRejected("markup", "scripts and event macros", tag)
     for key, value in element.attrib.items():
-        if key.startswith((f"{{{_GENSHI_URI}}}", *(f"{{{u}}}" for u in _XINCLUDE_URIS))):
+        if key.startswith(
+            (f"{{{_GENSHI_URI}}}", *(f"{{{u}}}" for u in _XINCLUDE_URIS))
+        ):
             raise TemplateRejected("markup", "Genshi or XInclude attributes", key)
         _check_text(value)
     href = element.get(_HREF)

@@ -21,7 +21,6 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from vcsurvey import nd30
-from vcsurvey.validators import clean_data
 from vcsurvey.consolidate import (
     CONNECTION_CHECK_LABELS,
     DEVICE_LABELS,
@@ -33,6 +32,7 @@ from vcsurvey.consolidate import (
     to_date,
     yesno_label,
 )
+from vcsurvey.validators import clean_data
 
 SHEETS = (
     "Tổng quan",

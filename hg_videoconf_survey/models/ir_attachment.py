@@ -55,9 +55,7 @@ class IrAttachment(models.Model):
             return result
         if result:
             return result[0] | forbidden, result[1]
-        return forbidden, functools.partial(
-            forbidden._vc_access_error, operation
-        )
+        return forbidden, functools.partial(forbidden._vc_access_error, operation)
 
     def _vc_forbidden(self, operation):
         """The attachments of survey records ``operation`` may not touch.

@@ -77,9 +77,7 @@ class VcDocumentRegister(models.Model):
         # A line is written by the numbering actions only (with sudo, after
         # their checks): a line created by hand would forge a number.
         if not self.env.su:
-            raise AccessError(
-                _("A register line is written only by issuing a number.")
-            )
+            raise AccessError(_("A register line is written only by issuing a number."))
         return super().create(vals_list)
 
     def write(self, vals):

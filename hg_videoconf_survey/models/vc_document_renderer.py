@@ -16,13 +16,12 @@ import unicodedata
 from odoo import _, api, models
 from odoo.exceptions import UserError
 
-from vcsurvey import documents, forms, render, summary, templates
-from vcsurvey import template_check
+from vcsurvey import documents, forms, render, summary, template_check, templates
+from vcsurvey.consolidate import consolidate
 from vcsurvey.template_check import SCHEMAS
+from vcsurvey.xlsx import summary_workbook
 
 from .vc_document_template import rejection_message
-from vcsurvey.consolidate import consolidate
-from vcsurvey.xlsx import summary_workbook
 
 _logger = logging.getLogger(__name__)
 

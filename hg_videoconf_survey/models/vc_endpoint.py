@@ -94,9 +94,7 @@ class VcEndpoint(models.Model):
                 )
             )
         # a unit's user does not learn other units' endpoints from it
-        raise ValidationError(
-            _("The IP address %(ip)s is already in use.", ip=ip)
-        )
+        raise ValidationError(_("The IP address %(ip)s is already in use.", ip=ip))
 
     @api.model_create_multi
     def create(self, vals_list):

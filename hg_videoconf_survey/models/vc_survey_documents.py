@@ -524,10 +524,18 @@ class VcSurveyRound(models.Model):
         with renderer._errors(_("the archive copies")):
             odts = renderer._dispatch_odts(self._prepare_dispatch_data())
             dispatch_keys = list(odts)
-            for sub in replies:
-                odts[f"form_{sub.id}"] = renderer._form_odt(
-                    sub._get_form(), sub._get_answers(), sub._prepare_form_meta()
-                )
+            # every form filled in one child process
+            filled = renderer._fill_many(
+                "form",
+                [
+                    documents.form_data(
+                        sub._get_form(), sub._get_answers(), sub._prepare_form_meta()
+                    )
+                    for sub in replies
+                ],
+            )
+            for sub, odt in zip(replies, filled, strict=True):
+                odts[f"form_{sub.id}"] = odt
             _summary, odts["summary"] = renderer._summary_odt(
                 self._prepare_round_data(), self._prepare_summary_meta()
             )

@@ -108,8 +108,7 @@ class VcSurveyRound(models.Model):
     )
     reminder_days = fields.Integer(
         default=_default_reminder_days,
-        help="Reminders are e-mailed this many days before the deadline "
-        "(0 to 60).",
+        help="Reminders are e-mailed this many days before the deadline " "(0 to 60).",
     )
     line_ids = fields.One2many(
         "vc.survey.round.line", "round_id", string="Addressed units", copy=True
@@ -415,9 +414,7 @@ class VcSurveyRound(models.Model):
                         late.send_mail(sub.id, email_values=values)
                     sub.sudo().write({"is_late": True, "late_notified": True})
             elif (
-                window_start <= today
-                and sub.last_reminder_date != today
-                and recipients
+                window_start <= today and sub.last_reminder_date != today and recipients
             ):
                 reminder.send_mail(sub.id, email_values=values)
                 sub.sudo().write({"last_reminder_date": today})
