@@ -16,6 +16,10 @@ DEFAULT_LEGAL_BASIS = (
 DEFAULT_RECIPIENTS = "UBND các huyện, thành phố\nTrung tâm CNTT & Truyền thông"
 DEFAULT_CC = "Lãnh đạo Sở\nVnptioffice"
 REMINDER_DAYS_PARAM = "hg_videoconf_survey.reminder_days"
+DEPARTMENT_GROUPS = (
+    "hg_videoconf_survey.group_department_officer,"
+    "hg_videoconf_survey.group_records_clerk"
+)
 # Reminders start at most this many days before the deadline.
 MAX_REMINDER_DAYS = 60
 DEFAULT_REMINDER_DAYS = 3
@@ -110,10 +114,18 @@ class VcSurveyRound(models.Model):
         default=_default_reminder_days,
         help="Reminders are e-mailed this many days before the deadline " "(0 to 60).",
     )
+    # Every unit's line and form: the Department's and the clerk's lists (a
+    # unit's user opening the round would otherwise read other units').
     line_ids = fields.One2many(
-        "vc.survey.round.line", "round_id", string="Addressed units", copy=True
+        "vc.survey.round.line",
+        "round_id",
+        string="Addressed units",
+        copy=True,
+        groups=DEPARTMENT_GROUPS,
     )
-    submission_ids = fields.One2many("vc.survey.submission", "round_id")
+    submission_ids = fields.One2many(
+        "vc.survey.submission", "round_id", groups=DEPARTMENT_GROUPS
+    )
     # progress
     count_addressed = fields.Integer(compute="_compute_progress")
     count_submitted = fields.Integer(compute="_compute_progress")

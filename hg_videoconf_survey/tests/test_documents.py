@@ -15,7 +15,7 @@ import psycopg2
 from odoo import api
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.modules.registry import Registry
-from odoo.tests import Form, tagged
+from odoo.tests import Form, new_test_user, tagged
 from odoo.tests.common import BaseCase, get_db_name
 from odoo.tools import mute_logger
 
@@ -221,10 +221,17 @@ class TestNumberingConcurrency(BaseCase):
 class TestDocumentTemplates(VcSurveyCommon):
     """Uploaded templates: validated, and used instead of the shipped ones."""
 
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.sysadmin = new_test_user(
+            cls.env, login="sysadmin", groups="base.group_user,base.group_system"
+        )
+
     def _upload(self, raw, user=None, name="dispatch.odt"):
         return (
             self.env["vc.document.template"]
-            .with_user(user or self.officer)
+            .with_user(user or self.sysadmin)
             .create(
                 {
                     "name": "Công văn (mẫu sửa)",
@@ -284,10 +291,10 @@ class TestDocumentTemplates(VcSurveyCommon):
             self.assertIn("bad.odt", str(caught.exception))
             self.assertIn(expected, str(caught.exception))
 
-    def test_only_officer_manages_templates(self):
-        """Templates are configuration: officers only."""
+    def test_only_administrators_manage_templates(self):
+        """Templates are code to the renderer: system administrators only."""
         raw = templates.template_path("dispatch.odt").read_bytes()
-        for user in (self.clerk, self.preparer_a):
+        for user in (self.clerk, self.preparer_a, self.officer, self.leader):
             with self.assertRaises(AccessError):
                 self._upload(raw, user=user)
 

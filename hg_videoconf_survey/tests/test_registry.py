@@ -62,8 +62,9 @@ class TestRegistry(VcCommon):
             self.endpoint_b.active = True
 
     def test_ip_unique_across_units_for_unit_user(self):
-        """A preparer cannot reuse an IP of another unit's endpoint they can't see."""
-        with self.assertRaisesRegex(ValidationError, "Bêta"):
+        """A preparer cannot reuse an IP of another unit's endpoint they can't
+        see, and is not told whose it is."""
+        with self.assertRaisesRegex(ValidationError, "10.99.2.10 is already in use"):
             self.env["vc.endpoint"].with_user(self.preparer_a).create(
                 {
                     "name": "Trùng IP",
