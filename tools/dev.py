@@ -311,15 +311,33 @@ def pg_cluster_dir() -> Path:
     return Path("/var/tmp") / f"hg_videoconf_survey-pg-{tag}"
 
 
-def free_port(preferred: int | None = None) -> int:
-    for port in ([preferred] if preferred else []) + [0]:
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return s.getsockname()[1]
-    raise DevError("no free local port")
+def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
+    """Whether a server could bind ``host:port`` now.
+
+    Odoo (and PostgreSQL) bind with ``SO_REUSEADDR``, so the check does too:
+    connections left in TIME-WAIT by a server stopped a moment ago (Ctrl-C
+    then ``./dev run`` again) do not block it, a listening socket does.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+        return True
+
+
+def free_port(preferred: int | None = None, host: str = "127.0.0.1") -> int:
+    """``preferred`` when it can be bound, else a port the system picks."""
+    if preferred and port_is_free(preferred, host):
+        return preferred
+    with socket.socket() as s:
+        try:
+            s.bind((host, 0))
+        except OSError as exc:
+            raise DevError(f"no free local port ({exc})") from exc
+        return s.getsockname()[1]
 
 
 class Postgres:
@@ -489,7 +507,7 @@ def start_odoo_environment(http_port: int) -> tuple[Path, Postgres, Path]:
 
 def cmd_run(args: argparse.Namespace) -> int:
     # before any long set-up: a busy port would only fail at the very end
-    if free_port(HTTP_PORT) != HTTP_PORT:
+    if not port_is_free(HTTP_PORT, "127.0.0.1"):
         raise DevError(
             f"port {HTTP_PORT} is busy: stop what uses it, or choose another "
             f"port, e.g. VC_HTTP_PORT=8169 ./dev run"
