@@ -1,6 +1,7 @@
 """Developer workflow of hg_videoconf_survey (stdlib only, runs with any Python 3).
 
     ./dev run     bootstrap, create the demo database, serve http://localhost:8069
+    ./dev serve   production mode: no demo, prefork workers, behind a TLS proxy
     ./dev test    core pytest suite, then the addon's Odoo tests in a fresh database
     ./dev lint    ruff, ruff format, pylint-odoo, prettier (XML)
     ./dev shell   an Odoo shell on the demo database
@@ -27,7 +28,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 STATE = ROOT / ".state"
-VENV = STATE / "venv"
+VENV = Path(os.environ.get("VC_VENV") or STATE / "venv").absolute()
 VPY = VENV / "bin" / "python"
 PG_DIR = STATE / "pg"
 ODOO_REMEMBERED = STATE / "odoo_src"
@@ -36,6 +37,8 @@ ODOO_GIT_URL = os.environ.get("ODOO_GIT_URL", "https://github.com/odoo/odoo.git"
 ADDON = "hg_videoconf_survey"
 DEMO_DB = os.environ.get("VC_DB", "hg_videoconf")
 DB_USER = "odoo"
+# the private cluster's max_connections; ./dev serve sizes db_maxconn from it
+PG_MAX_CONNECTIONS = 200
 HTTP_PORT = int(os.environ.get("VC_HTTP_PORT", "8069"))
 # an Odoo command that does its job and exits, quiet but for real problems
 # (Odoo 18 itself triggers Werkzeug 2.3 deprecation warnings)
@@ -361,7 +364,13 @@ class Postgres:
         )
         return res.returncode == 0
 
-    def ensure(self) -> None:
+    host = "127.0.0.1"
+    user = DB_USER
+    password: str | None = None
+
+    def ensure(self, durable: bool = False) -> None:
+        """Create and start the cluster if needed.  ``durable`` (``./dev
+        serve``) keeps PostgreSQL's fsync on; dev and test runs turn it off."""
         STATE.mkdir(exist_ok=True)
         user = pg_os_user()
         if not (self.data / "PG_VERSION").exists():
@@ -386,12 +395,19 @@ class Postgres:
                 stdout=subprocess.DEVNULL,
             )
         if self.running():
+            if durable and self.psql("SHOW fsync") == "off":
+                say(
+                    "warning: the private PostgreSQL runs with fsync=off (started "
+                    "by ./dev run or test); stop it and start ./dev serve first "
+                    "so that it runs durably"
+                )
             return
         self.port = free_port(self.port)
         (self.dir / "port").write_text(str(self.port))
         opts = (
             f"-p {self.port} -c listen_addresses=127.0.0.1 "
-            f"-k {self.data} -c max_connections=200 -c fsync=off"
+            f"-k {self.data} -c max_connections={PG_MAX_CONNECTIONS}"
+            + ("" if durable else " -c fsync=off")
         )
         say(f"starting PostgreSQL on 127.0.0.1:{self.port}")
         run(
@@ -435,11 +451,11 @@ class Postgres:
             [
                 self._bin("psql"),
                 "-h",
-                "127.0.0.1",
+                self.host,
                 "-p",
                 str(self.port),
                 "-U",
-                DB_USER,
+                self.user,
                 "-d",
                 db,
                 "-Atc",
@@ -448,14 +464,67 @@ class Postgres:
             capture_output=True,
             text=True,
             check=True,
+            env=self.env(),
         )
         return res.stdout.strip()
+
+    def env(self) -> dict[str, str]:
+        """Environment for libpq clients (psql, pg_dump) of this cluster."""
+        env = dict(os.environ)
+        if self.password:
+            env["PGPASSWORD"] = self.password
+        return env
+
+    def conf_lines(self) -> str:
+        return (
+            f"db_host = {self.host}\n"
+            f"db_port = {self.port}\n"
+            f"db_user = {self.user}\n"
+            f"db_password = {self.password or False}\n"
+        )
 
     def db_exists(self, name: str) -> bool:
         return self.psql(f"SELECT 1 FROM pg_database WHERE datname = '{name}'") == "1"
 
     def drop_db(self, name: str) -> None:
         self.psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+class ExternalPostgres(Postgres):
+    """A PostgreSQL server run by someone else (the system's, for
+    production): ``VC_DB_HOST``, ``VC_DB_PORT``, ``VC_DB_USER`` and
+    ``VC_DB_PASSWORD``.  Never started nor stopped here."""
+
+    def __init__(self) -> None:
+        self.bindir = pg_bindir()
+        self.started_here = False
+        self.host = os.environ["VC_DB_HOST"]
+        self.port = int(os.environ.get("VC_DB_PORT", "5432"))
+        self.user = os.environ.get("VC_DB_USER", DB_USER)
+        self.password = os.environ.get("VC_DB_PASSWORD") or None
+
+    def running(self) -> bool:
+        try:
+            self.psql("SELECT 1")
+        except subprocess.CalledProcessError:
+            return False
+        return True
+
+    def ensure(self, durable: bool = False) -> None:
+        if not self.running():
+            raise DevError(
+                f"cannot connect to PostgreSQL at {self.host}:{self.port} as "
+                f"{self.user} (VC_DB_HOST / VC_DB_PORT / VC_DB_USER / "
+                "VC_DB_PASSWORD); the role needs CREATEDB"
+            )
+
+    def stop(self) -> None:
+        pass
+
+
+def postgres() -> Postgres:
+    """The private cluster, or the server named by ``VC_DB_HOST``."""
+    return ExternalPostgres() if os.environ.get("VC_DB_HOST") else Postgres()
 
 
 # --------------------------------------------------------------------------
@@ -484,7 +553,10 @@ def write_odoo_conf(src: Path, pg: Postgres, http_port: int) -> Path:
 
 
 def odoo_cmd(src: Path, conf: Path, *args: str) -> list[str]:
-    return [str(VPY), str(src / "odoo-bin"), "-c", str(conf), *args]
+    """odoo-bin with the configuration; a sub-command (``shell``) goes first."""
+    sub = [args[0]] if args and args[0] in ("shell", "server") else []
+    rest = args[len(sub) :]
+    return [str(VPY), str(src / "odoo-bin"), *sub, "-c", str(conf), *rest]
 
 
 def bootstrap(clone_odoo: bool = True) -> tuple[Path | None, str, Postgres]:
@@ -503,6 +575,31 @@ def start_odoo_environment(http_port: int) -> tuple[Path, Postgres, Path]:
         raise DevError(why)
     pg.ensure()
     return src, pg, write_odoo_conf(src, pg, http_port)
+
+
+def serve_foreground(cmd: list[str], **popen_kw) -> int:
+    """Run a server until it exits, or stop it on Ctrl-C / SIGTERM."""
+    proc = subprocess.Popen(cmd, **popen_kw)
+
+    def interrupted(signum, frame):
+        raise KeyboardInterrupt
+
+    # explicit handlers: a shell that starts us in the background leaves
+    # SIGINT ignored, and SIGTERM (e.g. from a service manager) must stop
+    # Odoo and PostgreSQL as cleanly as Ctrl-C does
+    signal.signal(signal.SIGINT, interrupted)
+    signal.signal(signal.SIGTERM, interrupted)
+    try:
+        return proc.wait()
+    except KeyboardInterrupt:
+        say("stopping Odoo")
+        proc.terminate()
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        return 0
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -557,7 +654,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         for login, pw, role in DEMO_LOGINS:
             print(f"    {login:<14} / {pw:<6} — {role}")
         print("=" * 72 + "\n", flush=True)
-        proc = subprocess.Popen(
+        return serve_foreground(
             odoo_cmd(
                 src,
                 conf,
@@ -568,27 +665,349 @@ def cmd_run(args: argparse.Namespace) -> int:
                 "--log-handler=py.warnings:ERROR",
             )
         )
-
-        def interrupted(signum, frame):
-            raise KeyboardInterrupt
-
-        # explicit handlers: a shell that starts us in the background leaves
-        # SIGINT ignored, and SIGTERM (e.g. from a service manager) must stop
-        # Odoo and PostgreSQL as cleanly as Ctrl-C does
-        signal.signal(signal.SIGINT, interrupted)
-        signal.signal(signal.SIGTERM, interrupted)
-        try:
-            return proc.wait()
-        except KeyboardInterrupt:
-            say("stopping Odoo")
-            proc.terminate()
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-            return 0
     finally:
         # a cluster that was already running serves someone else too
+        if pg.started_here:
+            pg.stop()
+
+
+# --------------------------------------------------------------------------
+# Production: ./dev serve
+# --------------------------------------------------------------------------
+PROD_CONF = STATE / "odoo-prod.conf"
+PROD_DATA = STATE / "prod"
+PROD_MASTER_FILE = STATE / "odoo-prod.master_passwd"
+PROD_DB = os.environ.get("VC_PROD_DB", "hg_videoconf_prod")
+SERVICE_USER = os.environ.get("VC_SERVICE_USER", "vcsurvey")
+MiB = 1024 * 1024
+# connections kept free for psql, pg_dump (backups) and the superuser
+PG_RESERVED_CONNECTIONS = 10
+
+
+def machine_resources() -> tuple[int, int]:
+    """(CPU cores usable by this process, RAM in bytes)."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cores = os.cpu_count() or 1
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    return cores, mem
+
+
+def prod_sizing(
+    cores: int, mem_bytes: int, pg_max_connections: int, workers: int | None = None
+) -> dict[str, int]:
+    """Odoo's prefork settings for a machine.
+
+    - ``workers``: 2 × cores + 1 (Odoo's rule of thumb), at least 2, at most
+      17, and no more than the RAM (a quarter of it, at least 1 GiB, left to
+      PostgreSQL, LibreOffice and the system) holds at 512 MiB a process.
+    - ``limit_memory_hard``: the RAM left divided among the Odoo processes
+      (workers, the cron worker, the websocket process), at most Odoo's
+      default 2.5 GiB; ``limit_memory_soft`` is 80 % of it (a worker above
+      it is recycled after its request).
+    - ``db_maxconn``: each process has its own pool and a prefork worker
+      serves one request at a time, so 8 is ample; together with the
+      websocket process's pool (``db_maxconn_gevent``) they stay below
+      PostgreSQL's ``max_connections`` minus a reserve for backups and psql.
+    """
+    cron = 1
+    usable = max(mem_bytes - max(mem_bytes // 4, 1024 * MiB), 512 * MiB)
+    if workers is None:
+        workers = min(max(2, 2 * cores + 1), 17)
+        workers = max(2, min(workers, usable // (512 * MiB) - cron - 1))
+    processes = workers + cron + 1
+    hard = min(2560 * MiB, usable // processes)
+    budget = pg_max_connections - PG_RESERVED_CONNECTIONS
+    db_maxconn = min(8, (budget - 4) // (workers + cron))
+    if db_maxconn < 2:
+        raise DevError(
+            f"PostgreSQL's max_connections ({pg_max_connections}) is too low for "
+            f"{workers} workers: raise it or choose fewer workers (--workers)"
+        )
+    gevent_maxconn = min(32, budget - db_maxconn * (workers + cron))
+    return {
+        "workers": workers,
+        "max_cron_threads": cron,
+        "limit_memory_hard": hard,
+        "limit_memory_soft": hard * 4 // 5,
+        "db_maxconn": db_maxconn,
+        "db_maxconn_gevent": gevent_maxconn,
+    }
+
+
+def hash_master_password(password: str) -> str:
+    """The hash Odoo itself stores for ``admin_passwd`` (passlib, in the venv)."""
+    res = subprocess.run(
+        [
+            str(VPY),
+            "-c",
+            "import sys\n"
+            "from passlib.context import CryptContext\n"
+            "ctx = CryptContext(['pbkdf2_sha512'], pbkdf2_sha512__rounds=600_000)\n"
+            "print(ctx.hash(sys.stdin.read()))",
+        ],
+        input=password,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return res.stdout.strip()
+
+
+def check_new_password(password: str, what: str) -> str:
+    if len(password) < 10:
+        raise DevError(f"the {what} must have at least 10 characters")
+    if password.lower() in {"admin", "administrator", "demo", "password", "odoo"}:
+        raise DevError(f"the {what} must not be a default password")
+    return password
+
+
+def admin_password_from_user() -> str:
+    """``VC_ADMIN_PASSWORD``, else asked twice on the terminal."""
+    given = os.environ.get("VC_ADMIN_PASSWORD")
+    if given:
+        return check_new_password(given, "admin password (VC_ADMIN_PASSWORD)")
+    if not sys.stdin.isatty():
+        raise DevError(
+            "choose the password of the Odoo 'admin' user: set VC_ADMIN_PASSWORD "
+            "or run ./dev serve on a terminal to be asked for it"
+        )
+    import getpass
+
+    first = getpass.getpass("dev: password for the Odoo user 'admin': ")
+    check_new_password(first, "admin password")
+    if getpass.getpass("dev: the same password again: ") != first:
+        raise DevError("the two passwords differ")
+    return first
+
+
+def master_password_hash() -> str:
+    """The master password (database manager / ``db`` RPC service), hashed.
+
+    ``VC_MASTER_PASSWORD`` when given; otherwise a random one is made once and
+    kept, readable by root only, in ``.state/odoo-prod.master_passwd``.
+    """
+    given = os.environ.get("VC_MASTER_PASSWORD")
+    if given:
+        return hash_master_password(check_new_password(given, "master password"))
+    if not PROD_MASTER_FILE.exists():
+        PROD_MASTER_FILE.touch(mode=0o600)
+        PROD_MASTER_FILE.write_text(secrets.token_urlsafe(24) + "\n")
+        say(
+            f"a random master password was written to {PROD_MASTER_FILE} "
+            "(mode 600): keep it in a safe place"
+        )
+    return hash_master_password(PROD_MASTER_FILE.read_text().strip())
+
+
+def ensure_service_user() -> str | None:
+    """When started as root, Odoo runs as the system account ``vcsurvey``
+    (created if missing, no shell, no login); otherwise as the current user."""
+    if not is_root():
+        return None
+    if subprocess.run(["id", "-u", SERVICE_USER], capture_output=True).returncode:
+        say(f"creating the system user {SERVICE_USER} that runs Odoo")
+        run(
+            [
+                "useradd",
+                "--system",
+                "--user-group",
+                "--home-dir",
+                str(PROD_DATA),
+                "--no-create-home",
+                "--shell",
+                "/usr/sbin/nologin",
+                SERVICE_USER,
+            ]
+        )
+    return SERVICE_USER
+
+
+def service_kwargs(user: str | None) -> dict:
+    """subprocess arguments that run a command as the service user."""
+    if user is None:
+        return {}
+    env = dict(os.environ, HOME=str(PROD_DATA), USER=user, LOGNAME=user)
+    return {"user": user, "group": user, "extra_groups": [], "env": env}
+
+
+def write_prod_conf(
+    src: Path,
+    pg: Postgres,
+    db: str,
+    interface: str,
+    http_port: int,
+    gevent_port: int,
+    sizing: dict[str, int],
+    service_user: str | None,
+) -> Path:
+    """``.state/odoo-prod.conf``: every key of deploy/odoo.conf.example,
+    filled for this machine."""
+    text = (
+        "# Written by ./dev serve; see deploy/odoo.conf.example for every key.\n"
+        "[options]\n"
+        f"addons_path = {addons_path(src)}\n"
+        f"data_dir = {PROD_DATA}\n"
+        f"{pg.conf_lines()}"
+        f"admin_passwd = {master_password_hash()}\n"
+        f"db_name = {db}\n"
+        f"dbfilter = ^{re.escape(db)}$\n"
+        "list_db = False\n"
+        "without_demo = all\n"
+        f"http_interface = {interface}\n"
+        f"http_port = {http_port}\n"
+        f"gevent_port = {gevent_port}\n"
+        "proxy_mode = True\n"
+        f"workers = {sizing['workers']}\n"
+        f"max_cron_threads = {sizing['max_cron_threads']}\n"
+        f"db_maxconn = {sizing['db_maxconn']}\n"
+        f"db_maxconn_gevent = {sizing['db_maxconn_gevent']}\n"
+        "limit_time_cpu = 300\n"
+        "limit_time_real = 600\n"
+        "limit_time_real_cron = 900\n"
+        f"limit_memory_soft = {sizing['limit_memory_soft']}\n"
+        f"limit_memory_hard = {sizing['limit_memory_hard']}\n"
+        "limit_request = 65536\n"
+        "log_level = info\n"
+        "log_handler = :INFO,werkzeug:WARNING,py.warnings:ERROR\n"
+    )
+    PROD_CONF.touch(mode=0o640)
+    os.chmod(PROD_CONF, 0o640)
+    PROD_CONF.write_text(text)
+    PROD_DATA.mkdir(mode=0o750, exist_ok=True)
+    if service_user:
+        run(["chown", f"root:{service_user}", str(PROD_CONF)])
+        run(["chown", "-R", f"{service_user}:{service_user}", str(PROD_DATA)])
+        os.chmod(PROD_DATA, 0o750)
+        check_service_user_access(service_user, src)
+    return PROD_CONF
+
+
+def check_service_user_access(user: str, src: Path) -> None:
+    """The service user must reach the interpreter, Odoo and the project."""
+
+    def can(flag: str, path: Path) -> bool:
+        cmd = ["runuser", "-u", user, "--", "test", flag, str(path)]
+        return subprocess.run(cmd, capture_output=True).returncode == 0
+
+    if not can("-x", VPY):
+        raise DevError(
+            f"the service user {user} cannot run the virtualenv's Python "
+            f"({VPY.resolve()}): it lives in a folder only root may enter. "
+            f"Recreate the virtualenv with a system-wide Python: "
+            f"rm -rf {VENV} && PYTHON=/usr/bin/python3 ./dev serve"
+        )
+    for path in (PROD_CONF, src / "odoo-bin", ROOT / ADDON / "__manifest__.py"):
+        if not can("-r", path):
+            raise DevError(
+                f"the service user {user} cannot read {path}: put the checkout "
+                "and Odoo where other users may enter (e.g. under /opt)"
+            )
+
+
+def set_admin_password(src: Path, conf: Path, db: str, password: str, user) -> None:
+    """Odoo stores it hashed (pbkdf2-sha512) when written through the ORM."""
+    script = (
+        "import os\n"
+        "admin = env.ref('base.user_admin')\n"
+        "admin.password = os.environ['VC_NEW_ADMIN_PASSWORD']\n"
+        "env.cr.commit()\n"
+    )
+    kw = service_kwargs(user)
+    env = dict(kw.pop("env", os.environ), VC_NEW_ADMIN_PASSWORD=password)
+    run(
+        odoo_cmd(src, conf, "shell", "-d", db, "--no-http", "--log-level=warn"),
+        input=script,
+        text=True,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        **kw,
+    )
+
+
+def setup_prod_database(args: argparse.Namespace) -> tuple[Path, Postgres, Path, str]:
+    """Everything ``./dev serve`` does before serving (also used by bench)."""
+    interface = args.interface
+    for port in (args.port, args.gevent_port):
+        if not port_is_free(port, interface):
+            raise DevError(
+                f"port {port} is busy on {interface}: stop what uses it, or "
+                "choose others with --port / --gevent-port"
+            )
+    src, why, _ = bootstrap()
+    if src is None:
+        raise DevError(why)
+    pg = postgres()
+    pg.ensure(durable=True)
+    db = args.db
+    new_db = not pg.db_exists(db)
+    password = admin_password_from_user() if new_db or args.admin_password else None
+    cores, mem = machine_resources()
+    max_conn = int(pg.psql("SHOW max_connections"))
+    sizing = prod_sizing(cores, mem, max_conn, args.workers)
+    user = ensure_service_user()
+    conf = write_prod_conf(
+        src, pg, db, interface, args.port, args.gevent_port, sizing, user
+    )
+    as_service = service_kwargs(user)
+    if new_db:
+        say(f"creating database {db} with {ADDON}, without demo data")
+        run(
+            odoo_cmd(
+                src,
+                conf,
+                "-d",
+                db,
+                "-i",
+                ADDON,
+                "--without-demo=all",
+                "--load-language",
+                "vi_VN",
+                *ONE_SHOT,
+            ),
+            **as_service,
+        )
+    elif args.update:
+        say(f"upgrading {ADDON} in {db}")
+        run(odoo_cmd(src, conf, "-d", db, "-u", ADDON, *ONE_SHOT), **as_service)
+    if password:
+        set_admin_password(src, conf, db, password, user)
+        stored = pg.psql("SELECT password FROM res_users WHERE login = 'admin'", db=db)
+        if not stored.startswith("$pbkdf2-sha512$"):
+            raise DevError("the admin password was not stored hashed")
+        say("the admin password is set (stored hashed by Odoo)")
+    say(
+        f"{conf.relative_to(ROOT)}: {sizing['workers']} workers on {cores} cores, "
+        f"db_maxconn {sizing['db_maxconn']} (+{sizing['db_maxconn_gevent']} "
+        f"websocket) of max_connections {max_conn}, "
+        f"limit_memory_hard {sizing['limit_memory_hard'] // MiB} MiB"
+        + (f", running as {user}" if user else "")
+    )
+    return src, pg, conf, user
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    src, pg, conf, user = setup_prod_database(args)
+    try:
+        if args.setup_only:
+            say(
+                "set up; serve with: "
+                + " ".join(odoo_cmd(src, conf))
+                + " (see deploy/hg-videoconf-survey.service)"
+            )
+            return 0
+        print("\n" + "=" * 72)
+        print(
+            f"  hg_videoconf_survey (production mode) on "
+            f"http://{args.interface}:{args.port} (websocket :{args.gevent_port})"
+        )
+        print(f"  database: {args.db}; put the TLS proxy of deploy/ in front")
+        print("  log in as admin with the password chosen at set-up")
+        print("  Ctrl-C stops Odoo" + (" and PostgreSQL" if pg.started_here else ""))
+        print("=" * 72 + "\n", flush=True)
+        return serve_foreground(odoo_cmd(src, conf), **service_kwargs(user))
+    finally:
         if pg.started_here:
             pg.stop()
 
@@ -851,6 +1270,40 @@ def main(argv: list[str]) -> int:
         "--reset", action="store_true", help="drop the demo database and create it anew"
     )
     p_run.set_defaults(func=cmd_run)
+    p_serve = sub.add_parser(
+        "serve",
+        help="production mode: no demo data, prefork workers, behind a TLS proxy",
+    )
+    p_serve.add_argument("--db", default=PROD_DB, help="database (%(default)s)")
+    p_serve.add_argument(
+        "--interface",
+        default=os.environ.get("VC_HTTP_INTERFACE", "127.0.0.1"),
+        help="address Odoo listens on; the proxy connects there (%(default)s)",
+    )
+    p_serve.add_argument("--port", type=int, default=HTTP_PORT)
+    p_serve.add_argument(
+        "--gevent-port",
+        type=int,
+        default=int(os.environ.get("VC_GEVENT_PORT", "8072")),
+        help="the websocket (longpolling) process (%(default)s)",
+    )
+    p_serve.add_argument(
+        "--workers", type=int, help="instead of 2 × cores + 1 (bounded by the RAM)"
+    )
+    p_serve.add_argument(
+        "--update", action="store_true", help="upgrade the addon before serving"
+    )
+    p_serve.add_argument(
+        "--admin-password",
+        action="store_true",
+        help="set the admin password again (VC_ADMIN_PASSWORD or asked)",
+    )
+    p_serve.add_argument(
+        "--setup-only",
+        action="store_true",
+        help="write the configuration and create/upgrade the database, then exit",
+    )
+    p_serve.set_defaults(func=cmd_serve)
     p_test = sub.add_parser("test", help="run the core and the Odoo tests")
     p_test.add_argument("--core-only", action="store_true")
     p_test.add_argument("--odoo-only", action="store_true")
