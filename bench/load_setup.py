@@ -44,7 +44,11 @@ def user(login, name, group, unit):
 
 
 province = Unit.search([("code", "=", "BENCH")]) or Unit.create(
-    {"name": "UBND tỉnh Bench", "code": "BENCH", "level_id": ref(f"{M}.unit_level_province").id}
+    {
+        "name": "UBND tỉnh Bench",
+        "code": "BENCH",
+        "level_id": ref(f"{M}.unit_level_province").id,
+    }
 )
 department = Unit.search([("code", "=", "BENCH-STTTT")]) or Unit.create(
     {
@@ -54,7 +58,9 @@ department = Unit.search([("code", "=", "BENCH-STTTT")]) or Unit.create(
         "parent_id": province.id,
     }
 )
-officer = user("bench.officer", "Chuyên viên Bench", f"{M}.group_department_officer", department)
+officer = user(
+    "bench.officer", "Chuyên viên Bench", f"{M}.group_department_officer", department
+)
 units = Unit.browse()
 for i in range(1, N + 1):
     code = f"BENCH-{i:03d}"
@@ -68,8 +74,12 @@ for i in range(1, N + 1):
                 "parent_id": province.id,
             }
         )
-        prep = user(f"bench.prep{i:03d}", f"Lập biểu {i:03d}", f"{M}.group_unit_preparer", unit)
-        head = user(f"bench.head{i:03d}", f"Thủ trưởng {i:03d}", f"{M}.group_unit_head", unit)
+        prep = user(
+            f"bench.prep{i:03d}", f"Lập biểu {i:03d}", f"{M}.group_unit_preparer", unit
+        )
+        head = user(
+            f"bench.head{i:03d}", f"Thủ trưởng {i:03d}", f"{M}.group_unit_head", unit
+        )
         unit.write({"head_id": head.id, "preparer_ids": [(6, 0, prep.ids)]})
         env["vc.endpoint"].create(
             {
@@ -85,7 +95,10 @@ for i in range(1, N + 1):
 # pbkdf2 rounds: hashing it 200 times through the ORM would take minutes).
 bench_users = Users.search([("login", "=like", "bench.%")])
 hashed = CryptContext(["pbkdf2_sha512"], pbkdf2_sha512__rounds=600_000).hash(PASSWORD)
-env.cr.execute("UPDATE res_users SET password = %s WHERE id IN %s", [hashed, tuple(bench_users.ids)])
+env.cr.execute(
+    "UPDATE res_users SET password = %s WHERE id IN %s",
+    [hashed, tuple(bench_users.ids)],
+)
 env.invalidate_all()
 
 year = 2100 + env["vc.survey.round"].search_count([("name", "=like", "Bench %")])
@@ -99,7 +112,9 @@ rnd = (
             "subject": "khảo sát tải (bench)",
             "deadline": date.today() + timedelta(days=30),
             "signer_name": "Bench",
-            "line_ids": [(0, 0, {"unit_id": u.id, "form_type": "district"}) for u in units],
+            "line_ids": [
+                (0, 0, {"unit_id": u.id, "form_type": "district"}) for u in units
+            ],
         }
     )
 )
@@ -129,7 +144,9 @@ ANSWERS = {
             ("Lê Thị B", "02193856123", "ltb@example.gov.vn"),
         )
     ],
-    "q_i_6_ids": [(0, 0, {"symptom": "Mất tiếng", "count": 2, "cause": "Lỏng dây micro"})],
+    "q_i_6_ids": [
+        (0, 0, {"symptom": "Mất tiếng", "count": 2, "cause": "Lỏng dây micro"})
+    ],
     "q_ii_1_endpoints": 1,
     "q_ii_1_communes": 1,
     "q_ii_1_communes_without_endpoint": 0,

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import glob
 import hashlib
+import json
 import os
 import re
 import secrets
@@ -832,7 +833,7 @@ def service_kwargs(user: str | None) -> dict:
     return {"user": user, "group": user, "extra_groups": [], "env": env}
 
 
-def write_prod_conf(
+def prod_conf_text(
     src: Path,
     pg: Postgres,
     db: str,
@@ -840,17 +841,19 @@ def write_prod_conf(
     http_port: int,
     gevent_port: int,
     sizing: dict[str, int],
-    service_user: str | None,
-) -> Path:
-    """``.state/odoo-prod.conf``: every key of deploy/odoo.conf.example,
-    filled for this machine."""
-    text = (
-        "# Written by ./dev serve; see deploy/odoo.conf.example for every key.\n"
+    data_dir: Path,
+    master_hash: str,
+) -> str:
+    """The production configuration; every key is explained in
+    deploy/odoo.conf.example.  ``workers = 0`` in ``sizing`` gives the
+    threaded server (what the load test compares against)."""
+    return (
+        "# Written by ./dev; see deploy/odoo.conf.example for every key.\n"
         "[options]\n"
         f"addons_path = {addons_path(src)}\n"
-        f"data_dir = {PROD_DATA}\n"
+        f"data_dir = {data_dir}\n"
         f"{pg.conf_lines()}"
-        f"admin_passwd = {master_password_hash()}\n"
+        f"admin_passwd = {master_hash}\n"
         f"db_name = {db}\n"
         f"dbfilter = ^{re.escape(db)}$\n"
         "list_db = False\n"
@@ -871,6 +874,30 @@ def write_prod_conf(
         "limit_request = 65536\n"
         "log_level = info\n"
         "log_handler = :INFO,werkzeug:WARNING,py.warnings:ERROR\n"
+    )
+
+
+def write_prod_conf(
+    src: Path,
+    pg: Postgres,
+    db: str,
+    interface: str,
+    http_port: int,
+    gevent_port: int,
+    sizing: dict[str, int],
+    service_user: str | None,
+) -> Path:
+    """``.state/odoo-prod.conf``, filled for this machine."""
+    text = prod_conf_text(
+        src,
+        pg,
+        db,
+        interface,
+        http_port,
+        gevent_port,
+        sizing,
+        PROD_DATA,
+        master_password_hash(),
     )
     PROD_CONF.touch(mode=0o640)
     os.chmod(PROD_CONF, 0o640)
@@ -940,6 +967,18 @@ def setup_prod_database(args: argparse.Namespace) -> tuple[Path, Postgres, Path,
         raise DevError(why)
     pg = postgres()
     pg.ensure(durable=True)
+    try:
+        return (src, pg, *_setup_prod_database(args, src, pg))
+    except BaseException:
+        if pg.started_here:
+            pg.stop()
+        raise
+
+
+def _setup_prod_database(
+    args: argparse.Namespace, src: Path, pg: Postgres
+) -> tuple[Path, str | None]:
+    interface = args.interface
     db = args.db
     new_db = not pg.db_exists(db)
     password = admin_password_from_user() if new_db or args.admin_password else None
@@ -984,7 +1023,7 @@ def setup_prod_database(args: argparse.Namespace) -> tuple[Path, Postgres, Path,
         f"limit_memory_hard {sizing['limit_memory_hard'] // MiB} MiB"
         + (f", running as {user}" if user else "")
     )
-    return src, pg, conf, user
+    return conf, user
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -1010,6 +1049,197 @@ def cmd_serve(args: argparse.Namespace) -> int:
     finally:
         if pg.started_here:
             pg.stop()
+
+
+# --------------------------------------------------------------------------
+# Load test: ./dev bench (not a test; results in bench/README.md)
+# --------------------------------------------------------------------------
+BENCH_DIR = STATE / "bench"
+BENCH_DB = "vcbench"
+BENCH_PASSWORD = "bench-Passw0rd"
+
+
+def wait_http(port: int, proc: subprocess.Popen, seconds: float = 180) -> None:
+    """Until Odoo answers /web/login on 127.0.0.1:port."""
+    import urllib.error
+    import urllib.request
+
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if proc.poll() is not None:
+            raise DevError(f"the server exited ({proc.returncode}) while starting")
+        try:
+            with urllib.request.urlopen(
+                f"http://127.0.0.1:{port}/web/login", timeout=10
+            ) as resp:
+                if resp.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(1)
+    raise DevError(f"the server did not answer on port {port} in {seconds:.0f} s")
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=90)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    """Bench database with synthetic units, then for each server mode: a
+    fresh round, the server, the client (bench/load_client.py), the server
+    stopped.  Everything on 127.0.0.1; bounded in time."""
+    src, why, pg = bootstrap()
+    if src is None:
+        raise DevError(why)
+    pg.ensure(durable=True)
+    BENCH_DIR.mkdir(exist_ok=True)
+    results = []
+    try:
+        cores, mem = machine_resources()
+        max_conn = int(pg.psql("SHOW max_connections"))
+        prefork = prod_sizing(cores, mem, max_conn, args.workers)
+        # the threaded server as ./dev run starts it: Odoo's defaults
+        threaded = dict(prefork, workers=0, max_cron_threads=1, db_maxconn=64)
+        master = hash_master_password(secrets.token_urlsafe(24))
+
+        def conf_for(mode: str, sizing: dict, port: int) -> Path:
+            conf = BENCH_DIR / f"odoo-{mode}.conf"
+            conf.write_text(
+                prod_conf_text(
+                    src,
+                    pg,
+                    BENCH_DB,
+                    "127.0.0.1",
+                    port,
+                    free_port(),
+                    sizing,
+                    BENCH_DIR / "data",
+                    master,
+                )
+            )
+            return conf
+
+        setup_conf = conf_for("setup", prefork, free_port())
+        if args.reset and pg.db_exists(BENCH_DB):
+            pg.drop_db(BENCH_DB)
+            shutil.rmtree(BENCH_DIR / "data", ignore_errors=True)
+        if not pg.db_exists(BENCH_DB):
+            say(f"creating the bench database {BENCH_DB} (no demo data)")
+            run(
+                odoo_cmd(
+                    src,
+                    setup_conf,
+                    "-d",
+                    BENCH_DB,
+                    "-i",
+                    ADDON,
+                    "--without-demo=all",
+                    "--load-language",
+                    "vi_VN",
+                    *ONE_SHOT,
+                )
+            )
+        env = dict(
+            os.environ,
+            VC_BENCH_UNITS=str(args.units),
+            VC_BENCH_PASSWORD=BENCH_PASSWORD,
+        )
+        for mode in args.modes.split(","):
+            sizing = {"prefork": prefork, "threaded": threaded}[mode]
+            say(f"{mode}: a fresh round for {args.units} units")
+            out = subprocess.run(
+                odoo_cmd(
+                    src, setup_conf, "shell", "-d", BENCH_DB, "--no-http", *ONE_SHOT[1:]
+                ),
+                input=(ROOT / "bench" / "load_setup.py").read_text(),
+                text=True,
+                capture_output=True,
+                env=env,
+            )
+            line = [ln for ln in out.stdout.splitlines() if ln.startswith("BENCH ")]
+            if out.returncode or not line:
+                sys.stderr.write(out.stdout[-3000:] + out.stderr[-3000:])
+                raise DevError("the bench set-up script failed")
+            forms = BENCH_DIR / f"forms-{mode}.json"
+            forms.write_text(line[0][len("BENCH ") :])
+            port = free_port()
+            conf = conf_for(mode, sizing, port)
+            log = BENCH_DIR / f"odoo-{mode}.log"
+            say(
+                f"{mode}: starting Odoo on 127.0.0.1:{port} "
+                f"(workers={sizing['workers']}, db_maxconn={sizing['db_maxconn']}; "
+                f"log {log.relative_to(ROOT)})"
+            )
+            with log.open("w") as fh:
+                proc = subprocess.Popen(
+                    odoo_cmd(src, conf), stdout=fh, stderr=subprocess.STDOUT
+                )
+            try:
+                wait_http(port, proc)
+                client = subprocess.run(
+                    [
+                        str(VPY),
+                        str(ROOT / "bench" / "load_client.py"),
+                        "--url",
+                        f"http://127.0.0.1:{port}",
+                        "--db",
+                        BENCH_DB,
+                        "--password",
+                        BENCH_PASSWORD,
+                        "--forms",
+                        str(forms),
+                        "--max-seconds",
+                        str(args.max_seconds),
+                        "--label",
+                        mode,
+                    ],
+                    capture_output=True,
+                    text=True,
+                    timeout=args.max_seconds * 3 + 600,
+                )
+            finally:
+                stop_server(proc)
+            res = [ln for ln in client.stdout.splitlines() if ln.startswith("RESULT ")]
+            if client.returncode or not res:
+                sys.stderr.write(client.stdout[-3000:] + client.stderr[-3000:])
+                raise DevError(f"the load client failed in {mode} mode")
+            summary = json.loads(res[0][len("RESULT ") :])
+            summary["workers"] = sizing["workers"]
+            summary["db_maxconn"] = sizing["db_maxconn"]
+            results.append(summary)
+            say(
+                f"{mode}: {summary['requests']} requests from {summary['users']} "
+                f"users at once, {summary['errors']} errors "
+                f"{summary['error_kinds'] or ''}, p50 {summary['p50']} s, "
+                f"p95 {summary['p95']} s, max {summary['max']} s, "
+                f"{summary['wall_seconds']} s"
+            )
+    finally:
+        if pg.started_here:
+            pg.stop()
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    out_file = BENCH_DIR / f"results-{stamp}.json"
+    out_file.write_text(json.dumps(results, indent=2, ensure_ascii=False))
+    print()
+    print(
+        "| mode | workers | db_maxconn | users | requests | errors | p50 s | p95 s "
+        "| max s | wall s |"
+    )
+    print("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
+    for r in results:
+        print(
+            f"| {r['label']} | {r['workers']} | {r['db_maxconn']} | {r['users']} "
+            f"| {r['requests']} | {r['errors']} | {r['p50']} | {r['p95']} "
+            f"| {r['max']} | {r['wall_seconds']} |"
+        )
+    print(f"\n(details: {out_file.relative_to(ROOT)})")
+    return 0
 
 
 # --------------------------------------------------------------------------
@@ -1304,6 +1534,22 @@ def main(argv: list[str]) -> int:
         help="write the configuration and create/upgrade the database, then exit",
     )
     p_serve.set_defaults(func=cmd_serve)
+    p_bench = sub.add_parser(
+        "bench",
+        help="load test: unit users at once against prefork and threaded Odoo",
+    )
+    p_bench.add_argument(
+        "--units", type=int, default=100, help="synthetic units, 2 users each"
+    )
+    p_bench.add_argument("--modes", default="prefork,threaded")
+    p_bench.add_argument("--workers", type=int, help="prefork workers")
+    p_bench.add_argument(
+        "--max-seconds", type=int, default=300, help="deadline of one run"
+    )
+    p_bench.add_argument(
+        "--reset", action="store_true", help="recreate the bench database"
+    )
+    p_bench.set_defaults(func=cmd_bench)
     p_test = sub.add_parser("test", help="run the core and the Odoo tests")
     p_test.add_argument("--core-only", action="store_true")
     p_test.add_argument("--odoo-only", action="store_true")
