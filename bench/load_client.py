@@ -18,10 +18,11 @@ running its scenario back to back, as the web client would call the server
 
 So with 100 units, 200 users have requests in flight at once (650 in all).
 Logins come first, 8 at a time, and are timed apart (each costs a
-600 000-round PBKDF2).  An error is any HTTP status other than 200, a
-JSON-RPC error, a refused or timed-out connection.  Localhost only; every
-request has a timeout and the whole run a deadline, after which the
-unfinished requests count as errors.
+600 000-round PBKDF2); with ``--sessions`` the sessions of an earlier run
+(same data_dir) are reused when still valid.  An error is any HTTP status
+other than 200, a JSON-RPC error, a refused, reset or timed-out connection.
+Localhost only; every request has a timeout and the whole run a deadline,
+after which the unfinished requests count as errors.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import argparse
 import collections
 import http.client
 import json
+import os
 import statistics
 import threading
 import time
@@ -151,23 +153,9 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[k]
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--url", required=True)
-    ap.add_argument("--db", required=True)
-    ap.add_argument("--password", required=True)
-    ap.add_argument("--forms", required=True, help="JSON from bench/load_setup.py")
-    ap.add_argument("--timeout", type=float, default=120)
-    ap.add_argument("--max-seconds", type=float, default=300)
-    ap.add_argument("--login-parallel", type=int, default=8)
-    ap.add_argument("--label", default="")
-    args = ap.parse_args()
-    client = Client(args.url, args.timeout)
-    with open(args.forms) as fh:
-        forms = json.load(fh)["forms"]
-    users = [(f[role], role, f) for f in forms for role in ("preparer", "head")]
+def warm_up(client: Client) -> None:
+    """Every worker loads the registry on its first request: not timed."""
 
-    # 0. warm up: every worker loads the registry on its first request
     def warm(_):
         conn = http.client.HTTPConnection(client.host, client.port, timeout=120)
         try:
@@ -181,12 +169,90 @@ def main() -> int:
     with ThreadPoolExecutor(16) as pool:
         list(pool.map(warm, range(32)))
 
+
+def form_specification(client: Client, session: str | None) -> dict:
+    """The form's fields, as the web client reads them (once, not timed)."""
+    _, fields, err, _ = client.call(
+        session, "vc.survey.submission", "fields_get", [], {"attributes": ["type"]}
+    )
+    if err:
+        raise SystemExit(f"fields_get failed: {err}")
+    spec = {}
+    for name, desc in fields.items():
+        if desc["type"] == "binary" or name.startswith("message_"):
+            continue
+        if desc["type"] in ("many2one", "one2many", "many2many"):
+            spec[name] = {"fields": {"display_name": {}}}
+        else:
+            spec[name] = {}
+    return spec
+
+
+def summarize(results: list, wall: float, peak: int) -> dict:
+    ok = [e for _k, e, err in results if err is None]
+    errors = collections.Counter(err for _k, _e, err in results if err)
+    by_kind = {}
+    for kind in ("list", "open", "save", "submit", "approve"):
+        times = [e for k, e, err in results if k == kind and err is None]
+        n = sum(1 for k, _e, _err in results if k == kind)
+        by_kind[kind] = {
+            "requests": n,
+            "errors": n - len(times),
+            "p50": round(statistics.median(times), 3) if times else None,
+            "p95": round(percentile(times, 95), 3) if times else None,
+        }
+    return {
+        "peak_in_flight": peak,
+        "requests": len(results),
+        "errors": sum(errors.values()),
+        "error_kinds": dict(errors.most_common(5)),
+        "p50": round(statistics.median(ok), 3) if ok else None,
+        "p95": round(percentile(ok, 95), 3) if ok else None,
+        "max": round(max(ok), 3) if ok else None,
+        "wall_seconds": round(wall, 1),
+        "throughput_rps": round(len(ok) / wall, 1) if wall else None,
+        "by_kind": by_kind,
+    }
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--url", required=True)
+    ap.add_argument("--db", required=True)
+    ap.add_argument("--password", required=True)
+    ap.add_argument("--forms", required=True, help="JSON from bench/load_setup.py")
+    ap.add_argument("--timeout", type=float, default=120)
+    ap.add_argument("--max-seconds", type=float, default=300)
+    ap.add_argument("--login-parallel", type=int, default=8)
+    ap.add_argument("--label", default="")
+    ap.add_argument(
+        "--sessions", help="JSON file of session ids reused from an earlier run"
+    )
+    args = ap.parse_args()
+    client = Client(args.url, args.timeout)
+    with open(args.forms) as fh:
+        forms = json.load(fh)["forms"]
+    users = [(f[role], role, f) for f in forms for role in ("preparer", "head")]
+
+    warm_up(client)
+
     # 1. log in every user (timed apart)
     sessions: dict[str, str] = {}
     login_errors = collections.Counter()
     login_times: list[float] = []
 
+    cached = {}
+    if args.sessions and os.path.exists(args.sessions):
+        with open(args.sessions) as fh:
+            cached = json.load(fh)
+
     def login(login_name):
+        if login_name in cached:  # a session of an earlier run still valid?
+            elapsed, result, err, _c = client.post(
+                "/web/session/get_session_info", {}, cached[login_name]
+            )
+            if not err and result and result.get("uid"):
+                return login_name, None, result, None, cached[login_name]
         elapsed, result, err, cookie = client.post(
             "/web/session/authenticate",
             {"db": args.db, "login": login_name, "password": args.password},
@@ -198,30 +264,18 @@ def main() -> int:
         for name, elapsed, result, err, cookie in pool.map(
             login, [u[0] for u in users]
         ):
-            login_times.append(elapsed)
+            if elapsed is not None:
+                login_times.append(elapsed)
             if err or not cookie or not result or not result.get("uid"):
                 login_errors[err or "no session"] += 1
             else:
                 sessions[name] = cookie
     login_wall = time.perf_counter() - t0
-    # the form view's fields, as the web client reads them (once, not timed)
-    _, fields, err, _ = client.call(
-        sessions.get(users[0][0]),
-        "vc.survey.submission",
-        "fields_get",
-        [],
-        {"attributes": ["type"]},
-    )
-    if err:
-        raise SystemExit(f"fields_get failed: {err}")
-    form_spec = {}
-    for name, desc in fields.items():
-        if desc["type"] in ("binary",) or name.startswith("message_"):
-            continue
-        if desc["type"] in ("many2one", "one2many", "many2many"):
-            form_spec[name] = {"fields": {"display_name": {}}}
-        else:
-            form_spec[name] = {}
+    if args.sessions:
+        with open(args.sessions, "w") as fh:
+            json.dump(sessions, fh)
+        os.chmod(args.sessions, 0o600)
+    form_spec = form_specification(client, sessions.get(users[0][0]))
 
     # 2. every user at once, each running its scenario
     results: list[tuple[str, float, str | None]] = []
@@ -263,36 +317,15 @@ def main() -> int:
         t.join(args.max_seconds + args.timeout + 10)
     wall = time.perf_counter() - t1
 
-    ok = [e for _k, e, err in results if err is None]
-    errors = collections.Counter(err for _k, _e, err in results if err)
-    by_kind = {}
-    for kind in ("list", "open", "save", "submit", "approve"):
-        times = [e for k, e, err in results if k == kind and err is None]
-        n = sum(1 for k, _e, _err in results if k == kind)
-        by_kind[kind] = {
-            "requests": n,
-            "errors": n - len(times),
-            "p50": round(statistics.median(times), 3) if times else None,
-            "p95": round(percentile(times, 95), 3) if times else None,
-        }
-    summary = {
-        "label": args.label,
-        "users": len(users),
-        "peak_in_flight": peak,
-        "requests": len(results),
-        "errors": sum(errors.values()),
-        "error_kinds": dict(errors.most_common(5)),
-        "p50": round(statistics.median(ok), 3) if ok else None,
-        "p95": round(percentile(ok, 95), 3) if ok else None,
-        "max": round(max(ok), 3) if ok else None,
-        "wall_seconds": round(wall, 1),
-        "throughput_rps": round(len(ok) / wall, 1) if wall else None,
-        "by_kind": by_kind,
-        "logins": len(login_times),
-        "login_errors": sum(login_errors.values()),
-        "login_p50": round(statistics.median(login_times), 3) if login_times else None,
-        "login_wall_seconds": round(login_wall, 1),
-    }
+    summary = summarize(results, wall, peak)
+    summary.update(
+        label=args.label,
+        users=len(users),
+        logins=len(login_times),
+        login_errors=sum(login_errors.values()),
+        login_p50=round(statistics.median(login_times), 3) if login_times else None,
+        login_wall_seconds=round(login_wall, 1),
+    )
     print("RESULT " + json.dumps(summary, ensure_ascii=False))
     return 0
 

@@ -50,6 +50,7 @@ def unit(name, code, level, parent=None):
         "parent_id": parent.id if parent else False})
 def user(login, group, u):
     return Users.create({"login": login, "name": login, "vc_unit_id": u.id,
+        "email": f"{login}@example.gov.vn",
         "groups_id": [(6, 0, [ref("base.group_user").id, ref(f"{M}.{group}").id])]})
 province = unit("UBND tỉnh T", "T", "province")
 dept = unit("Sở TT&TT T", "T-STTTT", "department", province)
@@ -149,7 +150,7 @@ def odoo_db(tmp_path_factory):
     )
     created = [db, f"{db}_restored", f"{db}_damaged"]
     try:
-        subprocess.run(
+        res = subprocess.run(
             dev.odoo_cmd(
                 src,
                 conf,
@@ -160,10 +161,10 @@ def odoo_db(tmp_path_factory):
                 "--without-demo=all",
                 *dev.ONE_SHOT,
             ),
-            check=True,
             capture_output=True,
             text=True,
         )
+        assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-3000:]
         res = subprocess.run(
             dev.odoo_cmd(src, conf, "shell", "-d", db, "--no-http", "--log-level=warn"),
             input=ARCHIVED_ROUND,
@@ -224,7 +225,7 @@ def test_backup_restore_keeps_the_archive_intact(odoo_db, tmp_path):
 
     # an archived file altered in the restored filestore: the check names it
     row = conf.psql(
-        "SELECT d.name || '|' || a.store_fname FROM vc_archive_document d "
+        "SELECT a.name || '|' || a.store_fname FROM vc_archive_document d "
         "JOIN ir_attachment a ON a.id = d.attachment_id "
         "WHERE d.kind = 'form'",
         restored,

@@ -850,7 +850,10 @@ def prod_conf_text(
     return (
         "# Written by ./dev; see deploy/odoo.conf.example for every key.\n"
         "[options]\n"
-        f"addons_path = {addons_path(src)}\n"
+        f"addons_path = {addons_path(src)},{ROOT / 'deploy' / 'addons'}\n"
+        # a listen backlog that holds a burst of requests (see that module)
+        "server_wide_modules = base,web,hg_videoconf_prefork\n"
+        "listen_backlog = 1024\n"
         f"data_dir = {data_dir}\n"
         f"{pg.conf_lines()}"
         f"admin_passwd = {master_hash}\n"
@@ -1052,6 +1055,107 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 # --------------------------------------------------------------------------
+# Backup and restore (tools/backup.py) of the ./dev serve database
+# --------------------------------------------------------------------------
+def _backup_module():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "vc_backup", ROOT / "tools" / "backup.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _prod_postgres() -> tuple[Postgres, object]:
+    """The running cluster of ./dev serve and tools/backup.py's view of the
+    production configuration, pointing at it."""
+    if not PROD_CONF.exists():
+        raise DevError(f"no {PROD_CONF.relative_to(ROOT)}: run ./dev serve first")
+    ensure_venv()
+    pg = postgres()
+    pg.ensure(durable=True)
+    text = PROD_CONF.read_text()
+    fixed = re.sub(r"(?m)^db_port = .*$", f"db_port = {pg.port}", text)
+    if fixed != text:  # the private cluster moved to another free port
+        PROD_CONF.write_text(fixed)
+    conf = _backup_module().OdooConf(PROD_CONF)
+    return pg, conf
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    bk = _backup_module()
+    pg, conf = _prod_postgres()
+    try:
+        db = args.db or conf.db_name
+        stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
+        out = (
+            Path(args.output)
+            if args.output
+            else STATE / "backups" / f"{db}-{stamp}Z.tar"
+        )
+        manifest = bk.backup(conf, db, out)
+        say(
+            f"backup of {db}: {out} ({manifest['filestore_files']} filestore files, "
+            f"{out.stat().st_size // 1024} KiB)"
+        )
+        return 0
+    except bk.BackupError as exc:
+        raise DevError(str(exc)) from exc
+    finally:
+        if pg.started_here:
+            pg.stop()
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    bk = _backup_module()
+    src, why = find_odoo(clone=False)
+    if src is None and not args.no_check:
+        raise DevError(why)
+    pg, conf = _prod_postgres()
+    try:
+        user = SERVICE_USER if is_root() and _user_exists(SERVICE_USER) else None
+        uid = int(subprocess.check_output(["id", "-u", user])) if user else None
+        manifest = bk.restore(
+            conf, Path(args.archive), args.db, copy=args.copy, owner_uid=uid
+        )
+        say(
+            f"restored {manifest['database']} of {manifest['created']} "
+            f"as {args.db} with {manifest['filestore_files']} filestore files"
+        )
+        if args.no_check:
+            return 0
+        kw = service_kwargs(user)
+        report = bk.check_archives(
+            PROD_CONF, args.db, str(src / "odoo-bin"), str(VPY), **kw
+        )
+        failed = 0
+        for item in report:
+            if item["ok"]:
+                say(f"archive check: {item['round']}: {item['files']} files intact")
+            else:
+                failed += 1
+                say(f"archive check FAILED: {item['round']}: " + ", ".join(item["bad"]))
+        if not report:
+            say("no archived round in this database: nothing to check")
+        say(
+            f"serve it with ./dev serve --db {args.db} (dbfilter follows), or "
+            f"point db_name/dbfilter of the production configuration at it"
+        )
+        return 1 if failed else 0
+    except bk.BackupError as exc:
+        raise DevError(str(exc)) from exc
+    finally:
+        if pg.started_here:
+            pg.stop()
+
+
+def _user_exists(name: str) -> bool:
+    return subprocess.run(["id", "-u", name], capture_output=True).returncode == 0
+
+
+# --------------------------------------------------------------------------
 # Load test: ./dev bench (not a test; results in bench/README.md)
 # --------------------------------------------------------------------------
 BENCH_DIR = STATE / "bench"
@@ -1198,6 +1302,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
                         str(args.max_seconds),
                         "--label",
                         mode,
+                        "--sessions",
+                        str(BENCH_DIR / "sessions.json"),
                     ],
                     capture_output=True,
                     text=True,
@@ -1550,6 +1656,26 @@ def main(argv: list[str]) -> int:
         "--reset", action="store_true", help="recreate the bench database"
     )
     p_bench.set_defaults(func=cmd_bench)
+    p_backup = sub.add_parser(
+        "backup", help="dump the ./dev serve database and its filestore (one .tar)"
+    )
+    p_backup.add_argument("--db", help="default: the production database")
+    p_backup.add_argument(
+        "-o", "--output", help="default: .state/backups/<db>-<time>.tar"
+    )
+    p_backup.set_defaults(func=cmd_backup)
+    p_restore = sub.add_parser(
+        "restore", help="restore a backup into a new database, then check its archive"
+    )
+    p_restore.add_argument("archive")
+    p_restore.add_argument("--db", required=True, help="a new database name")
+    p_restore.add_argument(
+        "--copy", action="store_true", help="new database.uuid (a copy, not a move)"
+    )
+    p_restore.add_argument(
+        "--no-check", action="store_true", help="skip the archive check"
+    )
+    p_restore.set_defaults(func=cmd_restore)
     p_test = sub.add_parser("test", help="run the core and the Odoo tests")
     p_test.add_argument("--core-only", action="store_true")
     p_test.add_argument("--odoo-only", action="store_true")
