@@ -756,6 +756,26 @@ def hash_master_password(password: str) -> str:
     return res.stdout.strip()
 
 
+def password_is_default(stored_hash: str) -> bool:
+    """Whether Odoo's stored hash is that of a well-known password."""
+    res = subprocess.run(
+        [
+            str(VPY),
+            "-c",
+            "import sys\n"
+            "from passlib.context import CryptContext\n"
+            "ctx = CryptContext(['pbkdf2_sha512'])\n"
+            "stored = sys.stdin.read().strip()\n"
+            "print(any(ctx.verify(p, stored) for p in ('admin', '')))",
+        ],
+        input=stored_hash,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return res.stdout.strip() == "True"
+
+
 def check_new_password(password: str, what: str) -> str:
     if len(password) < 10:
         raise DevError(f"the {what} must have at least 10 characters")
@@ -956,8 +976,10 @@ def set_admin_password(src: Path, conf: Path, db: str, password: str, user) -> N
     )
 
 
-def setup_prod_database(args: argparse.Namespace) -> tuple[Path, Postgres, Path, str]:
-    """Everything ``./dev serve`` does before serving (also used by bench)."""
+def setup_prod_database(
+    args: argparse.Namespace,
+) -> tuple[Path, Postgres, Path, str | None]:
+    """Everything ``./dev serve`` does before serving."""
     interface = args.interface
     for port in (args.port, args.gevent_port):
         if not port_is_free(port, interface):
@@ -1015,9 +1037,14 @@ def _setup_prod_database(
         run(odoo_cmd(src, conf, "-d", db, "-u", ADDON, *ONE_SHOT), **as_service)
     if password:
         set_admin_password(src, conf, db, password, user)
-        stored = pg.psql("SELECT password FROM res_users WHERE login = 'admin'", db=db)
-        if not stored.startswith("$pbkdf2-sha512$"):
-            raise DevError("the admin password was not stored hashed")
+    stored = pg.psql("SELECT password FROM res_users WHERE login = 'admin'", db=db)
+    if not stored.startswith("$pbkdf2-sha512$") or password_is_default(stored):
+        # also when an earlier set-up stopped between creating and securing
+        raise DevError(
+            "the admin user still has no password of its own: "
+            "./dev serve --admin-password (VC_ADMIN_PASSWORD or asked)"
+        )
+    if password:
         say("the admin password is set (stored hashed by Odoo)")
     say(
         f"{conf.relative_to(ROOT)}: {sizing['workers']} workers on {cores} cores, "
