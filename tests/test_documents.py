@@ -431,7 +431,8 @@ def test_blank_form_data_has_every_question_unmarked(form_type):
     """A blank form lists every question code and ticks no box."""
     form = get_form(form_type)
     data = form_data(form, None, {"year": 2017})
-    codes = " ".join(b["code"] for b in data["blocks"])
+    codes = " ".join(b["qcode"] for b in data["blocks"])
+    assert not any(b["code"] for b in data["blocks"])  # none printed
     for question in form.questions():
         assert question.code in codes
     for block in _blocks(data, "choices"):
@@ -459,10 +460,10 @@ def test_blank_form_tables_leave_room_to_write():
 def test_filled_form_data_marks_the_answers():
     """Chosen boxes are ticked, values and lines printed, 'KT.' applied."""
     data = form_data(get_form("district"), DISTRICT_ANSWERS, form_meta())
-    by_code = {b["code"]: b for b in data["blocks"] if b["code"]}
-    assert by_code["[I.1.ip]"]["value"] == "10.160.1.21"
-    assert by_code["[I.1.meetings]"]["value"] == "24"
-    assert by_code["[II.1.endpoints, II.1.communes]"]["value"] == "12 / 24"
+    by_code = {b["qcode"]: b for b in data["blocks"] if b["qcode"]}
+    assert by_code["I.1.ip"]["value"] == "10.160.1.21"
+    assert by_code["I.1.meetings"]["value"] == "24"
+    assert by_code["II.1.endpoints, II.1.communes"]["value"] == "12 / 24"
     choices = _blocks(data, "choices")
     camera = choices[1]["value"]  # after I.2's yes/no
     assert camera.startswith(f"{CHECKED}\u00a0Ổn định")
@@ -490,8 +491,8 @@ def test_form_data_treats_odoo_false_as_blank():
         {"I.1.location": False, "I.3.camera": False, "I.2": False, "I.9": False},
         {"year": 2017},
     )
-    by_code = {b["code"]: b for b in data["blocks"] if b["code"]}
-    assert by_code["[I.1.location]"]["value"].startswith("....")
+    by_code = {b["qcode"]: b for b in data["blocks"] if b["qcode"]}
+    assert by_code["I.1.location"]["value"].startswith("....")
     choices = _blocks(data, "choices")
     assert choices[0]["value"].endswith(f"{CHECKED}\u00a0Không")
     assert CHECKED not in choices[1]["value"]
@@ -500,7 +501,7 @@ def test_form_data_treats_odoo_false_as_blank():
 def test_form_data_percent_uses_a_decimal_comma():
     """12.5 % prints the Vietnamese way."""
     data = form_data(get_form("center"), {"C.4": 12.5}, {"year": 2017})
-    assert [b["value"] for b in data["blocks"] if b["code"] == "[C.4]"] == ["12,5%"]
+    assert [b["value"] for b in data["blocks"] if b["qcode"] == "C.4"] == ["12,5%"]
 
 
 def test_form_data_rejects_bad_answers_and_meta():

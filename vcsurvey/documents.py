@@ -51,11 +51,14 @@ Form meta and template data (:func:`form_data`)
 ``meta``: ``year`` (required), ``unit_name``, ``province`` ("Hà Giang"),
 ``dispatch_number``, ``dispatch_date``, ``cutoff`` (default 31/12/year),
 ``preparer_name``, ``head_name``, ``signed_as`` ("" or "KT."),
-``head_position`` (optional, printed under the head's title).
+``head_title`` (optional: the unit's title of its head, e.g. "Chủ tịch";
+default the form's "THỦ TRƯỞNG ĐƠN VỊ"), ``head_position`` (optional, printed
+under the head's title: a deputy's own title, e.g. "Phó Chủ tịch").
 
 Template data: ``title``, ``audience``, ``issued_with``, ``unit_line``
 ("Đơn vị: …" or ""), ``blocks`` (list of dicts, each with all of ``kind``,
-``text``, ``value``, ``code`` and ``rows``; kinds: ``h1`` ``h2`` ``h3``
+``text``, ``value``, ``code`` (always empty: the paper prints no question
+code), ``qcode`` (the question code) and ``rows``; kinds: ``h1`` ``h2`` ``h3``
 headings, ``para`` guidance, ``field`` "label: answer" on one line,
 ``question`` a label whose answer follows, ``answer`` one line of a free-text
 answer, ``choices`` the tick boxes, ``operators`` / ``incidents`` tables whose
@@ -364,11 +367,19 @@ def form_data(
         "preparer_title": preparer_title,
         "preparer_hint": preparer_hint,
         "preparer_name": str(meta.get("preparer_name") or "").strip(),
-        "head_title": f"{signed_as} {head_title}".strip(),
+        # the unit's own title of its head (e.g. "CHỦ TỊCH") when known,
+        # else the form's generic one; a deputy's own title goes below "KT."
+        "head_title": " ".join(
+            p for p in (signed_as, _title(meta, "head_title") or head_title) if p
+        ),
         "head_position": str(meta.get("head_position") or "").strip().upper(),
         "head_hint": head_hint,
         "head_name": str(meta.get("head_name") or "").strip(),
     }
+
+
+def _title(meta: Mapping[str, Any], key: str) -> str:
+    return str(meta.get(key) or "").strip().upper()
 
 
 def _block(
@@ -380,11 +391,14 @@ def _block(
 ) -> dict[str, Any]:
     # Every block carries every key: the template tests b.kind and reads the
     # others, and a key missing from a dict is an error in py3o's strict mode.
+    # The paper prints no question code: ``code`` (which templates print)
+    # stays empty; ``qcode`` keeps the code for whoever needs it.
     return {
         "kind": kind,
         "text": text,
         "value": value,
-        "code": f"[{code}]" if code else "",
+        "code": "",
+        "qcode": code,
         "rows": list(rows),
     }
 

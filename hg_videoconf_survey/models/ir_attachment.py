@@ -1,7 +1,7 @@
 import base64
 import hashlib
 
-from odoo import _, fields, models
+from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 DOCUMENT_KINDS = [
@@ -23,6 +23,20 @@ class IrAttachment(models.Model):
         DOCUMENT_KINDS, string="Survey document", readonly=True, index="btree_not_null"
     )
     vc_archived = fields.Boolean(string="Archived (Lưu VT)", readonly=True)
+    vc_size_text = fields.Char(string="File size", compute="_compute_vc_size_text")
+
+    @api.depends("file_size")
+    def _compute_vc_size_text(self):
+        for attachment in self:
+            size = attachment.file_size or 0
+            if size >= 1024 * 1024:
+                text = f"{size / 1024 / 1024:.1f} MB"
+            elif size >= 1024:
+                text = f"{size / 1024:.0f} kB"
+            else:
+                text = f"{size} B"
+            # Vietnamese decimal comma
+            attachment.vc_size_text = text.replace(".", ",")
 
     def _vc_archive_entries(self):
         if not self.ids:
