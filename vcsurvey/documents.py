@@ -61,7 +61,8 @@ Template data: ``title``, ``audience``, ``issued_with``, ``unit_line``
 code), ``qcode`` (the question code) and ``rows``; kinds: ``h1`` ``h2`` ``h3``
 headings, ``para`` guidance, ``field`` "label: answer" on one line,
 ``question`` a label whose answer follows, ``answer`` one line of a free-text
-answer, ``choices`` the tick boxes, ``operators`` / ``incidents`` tables whose
+answer (``answer_keep`` for the lines that end the form, kept with the
+sign-off), ``choices`` the tick boxes, ``operators`` / ``incidents`` tables whose
 ``rows`` are dicts with ``no`` and the keys of :data:`forms.OPERATOR_FIELDS` /
 :data:`forms.INCIDENT_FIELDS`), ``preparer_title``, ``preparer_hint``,
 ``preparer_name``, ``head_title``, ``head_position``, ``head_hint``,
@@ -345,6 +346,7 @@ def form_data(
     blocks += [_block("para", text) for text in form.render_guidance(cutoff)]
     for section in form.sections:
         blocks += _section_blocks(section, answers, year, depth=0)
+    _keep_last_answers_with_signoff(blocks)
     signed_as = str(meta.get("signed_as") or "").strip()
     if signed_as not in nd30.DELEGATIONS:
         raise DocumentDataError(f"{what} meta: unknown signed_as {signed_as!r}")
@@ -376,6 +378,15 @@ def form_data(
         "head_hint": head_hint,
         "head_name": str(meta.get("head_name") or "").strip(),
     }
+
+
+def _keep_last_answers_with_signoff(blocks: list[dict[str, Any]]) -> None:
+    """The answer lines that end the form are printed "keep with next" (kind
+    ``answer_keep``), so the sign-off never stands alone on a new page."""
+    for block in reversed(blocks):
+        if block["kind"] != "answer":
+            break
+        block["kind"] = "answer_keep"
 
 
 def _title(meta: Mapping[str, Any], key: str) -> str:
