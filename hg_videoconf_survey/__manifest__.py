@@ -42,7 +42,9 @@
     ],
     "demo": [
         "demo/vc_registry_demo.xml",
+        "demo/vc_signers_demo.xml",
         "demo/vc_survey_demo.xml",
+        "demo/vc_department_demo.xml",
     ],
     "application": True,
     "installable": True,
