@@ -46,6 +46,9 @@
         "demo/vc_survey_demo.xml",
         "demo/vc_department_demo.xml",
     ],
+    "assets": {
+        "web.assets_tests": ["hg_videoconf_survey/static/tests/tours/*.js"],
+    },
     "application": True,
     "installable": True,
 }

@@ -42,11 +42,11 @@ class VcEndpoint(models.Model):
     )
     active = fields.Boolean(default=True, tracking=True)
 
-
     def _creation_message(self):
         # a code string: translated even while the demo data loads, before
         # the model names' translations are in the database
         return _("Endpoint created")
+
     def init(self):
         # the database enforces the rule too, so two concurrent saves cannot
         # both register the same address

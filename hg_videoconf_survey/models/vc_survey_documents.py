@@ -146,7 +146,9 @@ class VcSurveyRound(models.Model):
             raise UserError(_("Unknown document to number."))
         return {
             "type": "ir.actions.act_window",
-            "name": _("Issue the %(document)s number", document=self._document_label(kind)),
+            "name": _(
+                "Issue the %(document)s number", document=self._document_label(kind)
+            ),
             "res_model": "vc.document.number.wizard",
             "view_mode": "form",
             "target": "new",

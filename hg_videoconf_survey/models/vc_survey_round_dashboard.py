@@ -49,9 +49,7 @@ class VcSurveyRound(models.Model):
         string="Not working", compute="_compute_dashboard"
     )
     dash_dc_stable = fields.Integer(string="Stable ", compute="_compute_dashboard")
-    dash_dc_unstable = fields.Integer(
-        string="Unstable ", compute="_compute_dashboard"
-    )
+    dash_dc_unstable = fields.Integer(string="Unstable ", compute="_compute_dashboard")
     dash_dc_not_working = fields.Integer(
         string="Not working ", compute="_compute_dashboard"
     )
@@ -128,8 +126,12 @@ class VcSurveyRound(models.Model):
             "res_id": self.id,
             "view_mode": "form",
             "views": [
-                (self.env.ref("hg_videoconf_survey.vc_survey_round_view_dashboard").id,
-                 "form")
+                (
+                    self.env.ref(
+                        "hg_videoconf_survey.vc_survey_round_view_dashboard"
+                    ).id,
+                    "form",
+                )
             ],
             "target": "current",
         }
@@ -184,7 +186,9 @@ class VcSurveyRound(models.Model):
     # archive: say on the waiting forms why their buttons are gone
     # ------------------------------------------------------------------
     def action_archive(self):
-        waiting = self.submission_ids.filtered(lambda s: s.state in ("draft", "submitted"))
+        waiting = self.submission_ids.filtered(
+            lambda s: s.state in ("draft", "submitted")
+        )
         result = super().action_archive()
         for sub in waiting:
             sub.message_post(
@@ -194,9 +198,9 @@ class VcSurveyRound(models.Model):
                     "form was %(state)s: it can no longer be submitted or signed off.",
                     round=self.name,
                     user=self.env.user.name,
-                    state=dict(
-                        sub._fields["state"]._description_selection(self.env)
-                    )[sub.state],
+                    state=dict(sub._fields["state"]._description_selection(self.env))[
+                        sub.state
+                    ],
                 ),
                 subtype_xmlid="mail.mt_note",
             )

@@ -15,7 +15,9 @@ def _summary_notification(title, done, failed, kind=None):
     """One notification for a bulk action: what was done, what was not and why."""
     lines = []
     if done:
-        lines.append(_("Done (%(count)s): %(units)s.", count=len(done), units=", ".join(done)))
+        lines.append(
+            _("Done (%(count)s): %(units)s.", count=len(done), units=", ".join(done))
+        )
     if failed:
         lines.append(
             _("Not done (%(count)s):", count=len(failed))
@@ -95,9 +97,10 @@ class VcSurveySubmission(models.Model):
             "You sign off the %(form)s of %(unit)s (round %(round)s) %(capacity)s. "
             "Once signed, nobody can change its answers; only the Department can "
             "reopen it.",
-            form=self.form_title or dict(
-                self._fields["form_type"]._description_selection(self.env)
-            ).get(self.form_type),
+            form=self.form_title
+            or dict(self._fields["form_type"]._description_selection(self.env)).get(
+                self.form_type
+            ),
             unit=self.unit_id.name,
             round=self.round_id.name,
             capacity=capacity,

@@ -77,11 +77,11 @@ class VcUnit(models.Model):
         ("code_uniq", "unique(code)", "The code of a unit must be unique."),
     ]
 
-
     def _creation_message(self):
         # a code string: translated even while the demo data loads, before
         # the model names' translations are in the database
         return _("Unit created")
+
     @api.depends("name", "parent_id.complete_name")
     def _compute_complete_name(self):
         for unit in self:

@@ -27,7 +27,9 @@ class VcUnitLevel(models.Model):
             if not vals.get("code") and vals.get("name"):
                 text = vals["name"].replace("đ", "d").replace("Đ", "D")
                 text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore")
-                vals["code"] = re.sub(r"[^a-z0-9]+", "_", text.decode().lower()).strip("_")
+                vals["code"] = re.sub(r"[^a-z0-9]+", "_", text.decode().lower()).strip(
+                    "_"
+                )
         return super().create(vals_list)
 
     _sql_constraints = [

@@ -58,9 +58,7 @@ class TestDocumentsUi(VcSurveyCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.district_a.write(
-            {"head_title": "Chủ tịch", "deputy_title": "Phó Chủ tịch"}
-        )
+        cls.district_a.write({"head_title": "Chủ tịch", "deputy_title": "Phó Chủ tịch"})
         cls._fill_and_submit(cls, cls.sub_a)
         cls.sub_a.with_user(cls.deputy_a).action_approve()
         cls.print_action = cls.sub_a.with_user(cls.preparer_a).action_print_form()
@@ -68,9 +66,11 @@ class TestDocumentsUi(VcSurveyCommon):
         # the officer prints the draft dispatch, then the clerk numbers it
         # through the dialog, which shows and passes the date
         cls.round.with_user(cls.officer).action_generate_dispatch()
-        action = cls.round.with_user(cls.clerk).with_context(
-            vc_kind="dispatch"
-        ).action_open_number_wizard()
+        action = (
+            cls.round.with_user(cls.clerk)
+            .with_context(vc_kind="dispatch")
+            .action_open_number_wizard()
+        )
         cls.wizard = (
             cls.env[action["res_model"]]
             .with_user(cls.clerk)
@@ -88,9 +88,7 @@ class TestDocumentsUi(VcSurveyCommon):
 
     def test_deputy_signs_kt_with_own_title_line(self):
         """ "KT. CHỦ TỊCH" then "PHÓ CHỦ TỊCH" on the next line, then the name."""
-        lines = [
-            line.strip() for line in pdf_layout(self.form["pdf"].raw).splitlines()
-        ]
+        lines = [line.strip() for line in pdf_layout(self.form["pdf"].raw).splitlines()]
         kt = next(i for i, line in enumerate(lines) if "KT. CHỦ TỊCH" in line)
         self.assertIn("PHÓ CHỦ TỊCH", lines[kt + 1])
         self.assertNotIn("THỦ TRƯỞNG ĐƠN VỊ", "\n".join(lines))
@@ -158,4 +156,3 @@ class TestDocumentsUi(VcSurveyCommon):
             "Hà Giang, ngày 20 tháng 12 năm 2017",
         ):
             self.assertTrue(any(expected in line for line in lines), expected)
-

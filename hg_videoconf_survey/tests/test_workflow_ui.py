@@ -1,6 +1,7 @@
-from odoo.addons.base.models.res_users import name_selection_groups
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
+
+from odoo.addons.base.models.res_users import name_selection_groups
 
 from .common import MODULE, VcSurveyCommon
 
@@ -16,7 +17,9 @@ class TestRoles(VcSurveyCommon):
         """Each survey role category is a chain, shown as one selection."""
         kinds = {
             app.get_external_id()[app.id]: (kind, gs)
-            for app, kind, gs, _cat in self.env["res.groups"].get_groups_by_application()
+            for app, kind, gs, _cat in self.env[
+                "res.groups"
+            ].get_groups_by_application()
             if app
         }
         expected = {
@@ -27,7 +30,9 @@ class TestRoles(VcSurveyCommon):
         for category, groups in expected.items():
             kind, gs = kinds[f"{MODULE}.module_category_vc_survey_{category}"]
             self.assertEqual(kind, "selection", category)
-            self.assertEqual(gs, self.env["res.groups"].concat(*map(self._group, groups)))
+            self.assertEqual(
+                gs, self.env["res.groups"].concat(*map(self._group, groups))
+            )
         parent = self.env.ref(f"{MODULE}.module_category_vc_survey")
         self.assertEqual(parent.name, "Khảo sát giao ban trực tuyến")
 

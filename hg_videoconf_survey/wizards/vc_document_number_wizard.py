@@ -30,7 +30,10 @@ class VcDocumentNumberWizard(models.TransientModel):
                     "The number will be the next one of the %(year)s register.",
                     year=wizard.date.year,
                 )
-                if wizard.date.year not in (wizard.round_id.year, wizard.round_id.year + 1):
+                if wizard.date.year not in (
+                    wizard.round_id.year,
+                    wizard.round_id.year + 1,
+                ):
                     note += " " + _(
                         "Check the date: the round is of %(year)s.",
                         year=wizard.round_id.year,
