@@ -57,7 +57,7 @@ class VcUnit(models.Model):
     deputy_title = fields.Char(
         string="Deputy's title",
         tracking=True,
-        help='Printed under "KT. <head\'s title>" when a deputy signs, e.g. '
+        help='Printed under "KT." and the head\'s title when a deputy signs, e.g. '
         '"Phó Chủ tịch". Empty: "Phó thủ trưởng đơn vị".',
     )
     preparer_ids = fields.Many2many(
