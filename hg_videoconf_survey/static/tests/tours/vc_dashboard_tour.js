@@ -6,7 +6,7 @@ registry.category("web_tour.tours").add("vc_dashboard_tour", {
     steps: () => [
         {
             content: "the round's dashboard with its deadline countdown",
-            trigger: ".o_vc_dashboard:contains('days left')",
+            trigger: ".o_vc_dashboard h4:contains('30')",
         },
         {
             content: "one form waits for its head",
