@@ -11,25 +11,34 @@ from odoo.exceptions import AccessError, UserError
 WAITING_STATES = ("draft", "submitted")
 
 
-def _summary_notification(title, done, failed, kind=None):
+def _summary_notification(env, title, done, failed, kind=None):
     """One notification for a bulk action: what was done, what was not and why."""
     lines = []
     if done:
         lines.append(
-            _("Done (%(count)s): %(units)s.", count=len(done), units=", ".join(done))
+            env._(
+                "Done (%(count)s): %(units)s.", count=len(done), units=", ".join(done)
+            )
         )
     if failed:
+        # one line per reason, naming the units it concerns
+        by_reason = {}
+        for unit, why in failed:
+            by_reason.setdefault(str(why).strip().rstrip("."), []).append(unit)
         lines.append(
-            _("Not done (%(count)s):", count=len(failed))
+            env._("Not done (%(count)s):", count=len(failed))
             + " "
-            + "; ".join(f"{unit}: {why}" for unit, why in failed)
+            + "; ".join(
+                f"{', '.join(units)} — {why}" for why, units in by_reason.items()
+            )
+            + "."
         )
     return {
         "type": "ir.actions.client",
         "tag": "display_notification",
         "params": {
             "title": title,
-            "message": "\n".join(lines) or _("Nothing selected."),
+            "message": " ".join(lines) or env._("Nothing selected."),
             "type": kind or ("warning" if failed else "success"),
             "sticky": bool(failed),
             "next": {"type": "ir.actions.client", "tag": "soft_reload"},
@@ -94,15 +103,12 @@ class VcSurveySubmission(models.Model):
         else:
             capacity = _("as %(head)s", head=unit._head_title())
         return _(
-            "You sign off the %(form)s of %(unit)s (round %(round)s) %(capacity)s. "
-            "Once signed, nobody can change its answers; only the Department can "
-            "reopen it.",
-            form=self.form_title
-            or dict(self._fields["form_type"]._description_selection(self.env)).get(
-                self.form_type
-            ),
+            "You sign off the %(year)s survey form %(audience)s of %(unit)s "
+            "%(capacity)s. Once signed, nobody can change its answers; only the "
+            "Department can reopen it.",
+            year=self.year,
+            audience=self.form_audience or "",
             unit=self.unit_id.name,
-            round=self.round_id.name,
             capacity=capacity,
         )
 
@@ -121,7 +127,7 @@ class VcSurveySubmission(models.Model):
                 failed.append((unit, exc.args[0] if exc.args else str(exc)))
             else:
                 done.append(unit)
-        return _summary_notification(_("Receive forms"), done, failed)
+        return _summary_notification(self.env, _("Receive forms"), done, failed)
 
     def action_print_bulk(self):
         """Print every selected form; a form that cannot be printed is named
@@ -154,7 +160,7 @@ class VcSurveySubmission(models.Model):
                         failed.append((sub.unit_id.name, exc.args[0]))
                     else:
                         done.append(sub.unit_id.name)
-        return _summary_notification(_("Print forms"), done, failed)
+        return _summary_notification(self.env, _("Print forms"), done, failed)
 
 
 class VcSurveyDeviceStatus(models.Model):
