@@ -51,14 +51,18 @@ Form meta and template data (:func:`form_data`)
 ``meta``: ``year`` (required), ``unit_name``, ``province`` ("Hà Giang"),
 ``dispatch_number``, ``dispatch_date``, ``cutoff`` (default 31/12/year),
 ``preparer_name``, ``head_name``, ``signed_as`` ("" or "KT."),
-``head_position`` (optional, printed under the head's title).
+``head_title`` (optional: the unit's title of its head, e.g. "Chủ tịch";
+default the form's "THỦ TRƯỞNG ĐƠN VỊ"), ``head_position`` (optional, printed
+under the head's title: a deputy's own title, e.g. "Phó Chủ tịch").
 
 Template data: ``title``, ``audience``, ``issued_with``, ``unit_line``
 ("Đơn vị: …" or ""), ``blocks`` (list of dicts, each with all of ``kind``,
-``text``, ``value``, ``code`` and ``rows``; kinds: ``h1`` ``h2`` ``h3``
+``text``, ``value``, ``code`` (always empty: the paper prints no question
+code), ``qcode`` (the question code) and ``rows``; kinds: ``h1`` ``h2`` ``h3``
 headings, ``para`` guidance, ``field`` "label: answer" on one line,
 ``question`` a label whose answer follows, ``answer`` one line of a free-text
-answer, ``choices`` the tick boxes, ``operators`` / ``incidents`` tables whose
+answer (``answer_keep`` for the lines that end the form, kept with the
+sign-off), ``choices`` the tick boxes, ``operators`` / ``incidents`` tables whose
 ``rows`` are dicts with ``no`` and the keys of :data:`forms.OPERATOR_FIELDS` /
 :data:`forms.INCIDENT_FIELDS`), ``preparer_title``, ``preparer_hint``,
 ``preparer_name``, ``head_title``, ``head_position``, ``head_hint``,
@@ -343,6 +347,7 @@ def form_data(
     blocks += [_block("para", text) for text in form.render_guidance(cutoff)]
     for section in form.sections:
         blocks += _section_blocks(section, answers, year, depth=0)
+    _keep_last_answers_with_signoff(blocks)
     signed_as = str(meta.get("signed_as") or "").strip()
     if signed_as not in nd30.DELEGATIONS:
         raise DocumentDataError(f"{what} meta: unknown signed_as {signed_as!r}")
@@ -365,11 +370,28 @@ def form_data(
         "preparer_title": preparer_title,
         "preparer_hint": preparer_hint,
         "preparer_name": str(meta.get("preparer_name") or "").strip(),
-        "head_title": f"{signed_as} {head_title}".strip(),
+        # the unit's own title of its head (e.g. "CHỦ TỊCH") when known,
+        # else the form's generic one; a deputy's own title goes below "KT."
+        "head_title": " ".join(
+            p for p in (signed_as, _title(meta, "head_title") or head_title) if p
+        ),
         "head_position": str(meta.get("head_position") or "").strip().upper(),
         "head_hint": head_hint,
         "head_name": str(meta.get("head_name") or "").strip(),
     }
+
+
+def _keep_last_answers_with_signoff(blocks: list[dict[str, Any]]) -> None:
+    """The answer lines that end the form are printed "keep with next" (kind
+    ``answer_keep``), so the sign-off never stands alone on a new page."""
+    for block in reversed(blocks):
+        if block["kind"] != "answer":
+            break
+        block["kind"] = "answer_keep"
+
+
+def _title(meta: Mapping[str, Any], key: str) -> str:
+    return str(meta.get(key) or "").strip().upper()
 
 
 def _block(
@@ -381,11 +403,14 @@ def _block(
 ) -> dict[str, Any]:
     # Every block carries every key: the template tests b.kind and reads the
     # others, and a key missing from a dict is an error in py3o's strict mode.
+    # The paper prints no question code: ``code`` (which templates print)
+    # stays empty; ``qcode`` keeps the code for whoever needs it.
     return {
         "kind": kind,
         "text": text,
         "value": value,
-        "code": f"[{code}]" if code else "",
+        "code": "",
+        "qcode": code,
         "rows": list(rows),
     }
 

@@ -5,6 +5,7 @@ from . import (
     vc_operator,
     vc_survey_round,
     vc_survey_submission,
+    vc_survey_submission_ui,
     vc_unit,
     vc_unit_level,
 )
@@ -16,4 +17,5 @@ from . import (
     vc_document_renderer,
     vc_document_template,
     vc_survey_documents,
+    vc_survey_round_dashboard,
 )

@@ -34,6 +34,20 @@ class IrAttachment(models.Model):
         DOCUMENT_KINDS, string="Survey document", readonly=True, index="btree_not_null"
     )
     vc_archived = fields.Boolean(string="Archived (Lưu VT)", readonly=True)
+    vc_size_text = fields.Char(string="File size", compute="_compute_vc_size_text")
+
+    @api.depends("file_size")
+    def _compute_vc_size_text(self):
+        for attachment in self:
+            size = attachment.file_size or 0
+            if size >= 1024 * 1024:
+                text = f"{size / 1024 / 1024:.1f} MB"
+            elif size >= 1024:
+                text = f"{size / 1024:.0f} kB"
+            else:
+                text = f"{size} B"
+            # Vietnamese decimal comma
+            attachment.vc_size_text = text.replace(".", ",")
 
     # ------------------------------------------------------------------
     # access: a round's documents other than the dispatch are the

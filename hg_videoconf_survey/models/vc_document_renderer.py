@@ -166,7 +166,8 @@ class VcDocumentRenderer(models.AbstractModel):
     @api.model
     def _attach(self, record, kind, files, replace=True, archived=False):
         """Store ``files`` [(name, bytes, description, fmt)] on ``record``;
-        ``replace`` drops the previous, unarchived outputs of ``kind``."""
+        ``replace`` drops the previous, unarchived outputs of ``kind`` with the
+        same file names (a numbered document leaves its drafts as history)."""
         Attachment = self.env["ir.attachment"].sudo()
         if replace:
             Attachment.search(
@@ -175,6 +176,7 @@ class VcDocumentRenderer(models.AbstractModel):
                     ("res_id", "=", record.id),
                     ("vc_document_kind", "=", kind),
                     ("vc_archived", "=", False),
+                    ("name", "in", [name for name, *_rest in files]),
                 ]
             ).unlink()
         return Attachment.create(

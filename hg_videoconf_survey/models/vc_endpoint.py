@@ -44,6 +44,11 @@ class VcEndpoint(models.Model):
     )
     active = fields.Boolean(default=True, tracking=True)
 
+    def _creation_message(self):
+        # a code string: translated even while the demo data loads, before
+        # the model names' translations are in the database
+        return _("Endpoint created")
+
     def init(self):
         # the database enforces the rule too, so two concurrent saves cannot
         # both register the same address
@@ -57,9 +62,9 @@ class VcEndpoint(models.Model):
         for endpoint in self.filtered("ip_address"):
             if validators.check_ip(endpoint.ip_address):
                 raise ValidationError(
+                    # endpoint names already say "Điểm cầu …": not repeated
                     _(
-                        "Endpoint %(endpoint)s: %(ip)s is not a valid IPv4 or IPv6 "
-                        "address.",
+                        "%(endpoint)s: %(ip)s is not a valid IPv4 or IPv6 address.",
                         endpoint=endpoint.name,
                         ip=endpoint.ip_address,
                     )
@@ -141,7 +146,7 @@ class VcEndpointDevice(models.Model):
     )
     unit_id = fields.Many2one(related="endpoint_id.unit_id", store=True, index=True)
     device_type = fields.Selection(DEVICE_TYPES, string="Device", required=True)
-    model = fields.Char()
+    model = fields.Char(string="Make and model")
     serial = fields.Char(string="Serial Number")
     quantity = fields.Integer(default=1)
     note = fields.Char()

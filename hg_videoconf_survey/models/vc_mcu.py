@@ -24,6 +24,11 @@ class VcMcu(models.Model):
     notes = fields.Text()
     active = fields.Boolean(default=True, tracking=True)
 
+    def _creation_message(self):
+        # a code string: translated even while the demo data loads, before
+        # the model names' translations are in the database
+        return _("MCU created")
+
     @api.constrains("ip_address")
     def _check_ip_address(self):
         for mcu in self:

@@ -41,6 +41,11 @@ class VcOperator(models.Model):
         check_department_fields(self, vals, {"unit_id"})
         return super().write(vals)
 
+    def _creation_message(self):
+        # a code string: translated even while the demo data loads, before
+        # the model names' translations are in the database
+        return _("Operator created")
+
     @api.constrains("phone", "email")
     def _check_contact(self):
         for operator in self:

@@ -157,6 +157,30 @@ class VcSurveyRound(models.Model):
     # ------------------------------------------------------------------
     # numbering (records clerk)
     # ------------------------------------------------------------------
+    def action_open_number_wizard(self):
+        """The numbering buttons first show the date the number will carry."""
+        self.ensure_one()
+        self._check_clerk()
+        kind = self.env.context.get("vc_kind")
+        if kind not in ("dispatch", "summary"):
+            raise UserError(_("Unknown document to number."))
+        return {
+            "type": "ir.actions.act_window",
+            "name": _(
+                "Issue the %(document)s number", document=self._document_label(kind)
+            ),
+            "res_model": "vc.document.number.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {
+                "default_round_id": self.id,
+                "default_kind": kind,
+                "default_date": fields.Date.to_string(
+                    self[f"{kind}_date"] or fields.Date.context_today(self)
+                ),
+            },
+        }
+
     def action_issue_dispatch_number(self):
         """Give the dispatch the next number of the year's dispatch register."""
         self.ensure_one()
@@ -206,7 +230,12 @@ class VcSurveyRound(models.Model):
                     number=number,
                 )
             )
-        day = self[date_field] or fields.Date.context_today(self)
+        # the date asked by the numbering dialog, else the document's own
+        day = (
+            fields.Date.to_date(self.env.context.get("vc_number_date"))
+            or self[date_field]
+            or fields.Date.context_today(self)
+        )
         notation = (
             self.dispatch_notation if kind == "dispatch" else self.summary_notation
         )
@@ -230,7 +259,16 @@ class VcSurveyRound(models.Model):
             ),
             subtype_xmlid="mail.mt_note",
         )
+        self._regenerate_numbered(kind)
         return line
+
+    def _regenerate_numbered(self, kind):
+        """Print the numbered dispatch / summary at once; the unnumbered
+        drafts ("du-thao") stay on the Documents tab as history."""
+        if kind == "dispatch":
+            self._generate_dispatch()
+        elif self.state == "consolidated":
+            self._generate_summary_files()
 
     def _prepare_register_vals(self, kind):
         signer = " ".join(
@@ -432,6 +470,10 @@ class VcSurveyRound(models.Model):
         self.ensure_one()
         self._check_officer()
         self._check_open()
+        title = self._generate_dispatch()
+        return _notification(_("Dispatch generated"), title)
+
+    def _generate_dispatch(self):
         data = self._prepare_dispatch_data()
         files = self.env["vc.document.renderer"]._render_dispatch(data)
         stem, title = self._document_name("dispatch")
@@ -451,7 +493,7 @@ class VcSurveyRound(models.Model):
             ),
             subtype_xmlid="mail.mt_note",
         )
-        return _notification(_("Dispatch generated"), title)
+        return title
 
     def action_generate_summary(self):
         """The consolidated summary (ODT, DOCX, PDF, XLSX); the round becomes
@@ -463,6 +505,11 @@ class VcSurveyRound(models.Model):
         )
         self.invalidate_recordset(["state"])
         new_state = self._move("consolidate")
+        title = self._generate_summary_files()
+        self.sudo().write({"state": new_state})
+        return _notification(_("Summary generated"), title)
+
+    def _generate_summary_files(self):
         files = self.env["vc.document.renderer"]._render_summary(
             self._prepare_round_data(), self._prepare_summary_meta()
         )
@@ -475,7 +522,6 @@ class VcSurveyRound(models.Model):
                 for fmt in ("pdf", "docx", "odt", "xlsx")
             ],
         )
-        self.sudo().write({"state": new_state})
         self.message_post(
             body=_(
                 "Summary generated from %(count)s approved forms: %(files)s.",
@@ -484,7 +530,7 @@ class VcSurveyRound(models.Model):
             ),
             subtype_xmlid="mail.mt_note",
         )
-        return _notification(_("Summary generated"), title)
+        return title
 
     # ------------------------------------------------------------------
     # archive (records clerk)
@@ -680,6 +726,13 @@ class VcSurveySubmission(models.Model):
             "preparer_name": self.q_b_name or self.submitted_by_id.name or "",
             "head_name": self.approved_by_id.name or "",
             "signed_as": "KT." if self.signed_as == "deputy" else "",
+            # ND30: "KT. CHỦ TỊCH" then the deputy's own title on the next line
+            "head_title": self.unit_id.sudo()._head_title(),
+            "head_position": (
+                self.unit_id.sudo()._deputy_title()
+                if self.signed_as == "deputy"
+                else ""
+            ),
         }
 
     def _document_name(self):
@@ -712,6 +765,39 @@ class VcSurveySubmission(models.Model):
                     round=archived[0].round_id.name,
                 )
             )
+        pdf = self._print_forms()
+        if len(self) == 1:
+            # Inline for now (a background job later): say it is done, offer
+            # the PDF and refresh the form so its Documents tab lists the files.
+            return {
+                "type": "ir.actions.client",
+                "tag": "display_notification",
+                "params": {
+                    "title": _("Form printed"),
+                    "message": _(
+                        "The form of %(unit)s is printed (PDF, DOCX, ODT) and "
+                        "listed on its Documents tab: ",
+                        unit=self.unit_id.name,
+                    )
+                    + "%s",
+                    "links": [
+                        {
+                            "label": pdf.name,
+                            "url": f"/web/content/{pdf.id}?download=true",
+                        }
+                    ],
+                    "type": "success",
+                    "sticky": True,
+                    "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+                },
+            }
+        return _notification(
+            _("Forms printed"),
+            _("%(count)s forms printed; see their Documents tab.", count=len(self)),
+        )
+
+    def _print_forms(self):
+        """Render the forms (ODT, DOCX, PDF) and store them; return the PDFs."""
         renderer = self.env["vc.document.renderer"]
         items = [
             (s._get_form(), s._get_answers(), s._prepare_form_meta()) for s in self
@@ -731,9 +817,4 @@ class VcSurveySubmission(models.Model):
                 ],
             )
             pdf |= attachments[:1]
-        if len(self) == 1:
-            return _download(pdf)
-        return _notification(
-            _("Forms printed"),
-            _("%(count)s forms printed; see their Documents tab.", count=len(self)),
-        )
+        return pdf

@@ -83,6 +83,18 @@ class VcUnit(models.Model):
         string="Deputies",
         help='May sign off on behalf of the head ("KT.").',
     )
+    head_title = fields.Char(
+        string="Head's title",
+        tracking=True,
+        help='Printed above the head\'s signature, e.g. "Chủ tịch", "Giám đốc". '
+        'Empty: "Thủ trưởng đơn vị".',
+    )
+    deputy_title = fields.Char(
+        string="Deputy's title",
+        tracking=True,
+        help='Printed under "KT." and the head\'s title when a deputy signs, e.g. '
+        '"Phó Chủ tịch". Empty: "Phó thủ trưởng đơn vị".',
+    )
     preparer_ids = fields.Many2many(
         "res.users",
         "vc_unit_preparer_rel",
@@ -99,6 +111,11 @@ class VcUnit(models.Model):
     _sql_constraints = [
         ("code_uniq", "unique(code)", "The code of a unit must be unique."),
     ]
+
+    def _creation_message(self):
+        # a code string: translated even while the demo data loads, before
+        # the model names' translations are in the database
+        return _("Unit created")
 
     @api.depends("name", "parent_id.complete_name")
     def _compute_complete_name(self):
@@ -156,6 +173,16 @@ class VcUnit(models.Model):
 
     def _prepare_partner_vals(self, vals):
         return {"name": vals.get("name"), "is_company": True}
+
+    def _head_title(self):
+        """The head's title as printed (upper case, ND30)."""
+        self.ensure_one()
+        return (self.head_title or "Thủ trưởng đơn vị").strip().upper()
+
+    def _deputy_title(self):
+        """A deputy's own title, printed under "KT. <head's title>"."""
+        self.ensure_one()
+        return (self.deputy_title or "Phó thủ trưởng đơn vị").strip().upper()
 
     def action_view_endpoints(self):
         self.ensure_one()

@@ -1,4 +1,7 @@
-from odoo import fields, models
+import re
+import unicodedata
+
+from odoo import api, fields, models
 
 
 class VcUnitLevel(models.Model):
@@ -16,6 +19,18 @@ class VcUnitLevel(models.Model):
     code = fields.Char(required=True)
     sequence = fields.Integer(default=10)
     active = fields.Boolean(default=True)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        # the code is technical (shown in debug mode only): made from the name
+        for vals in vals_list:
+            if not vals.get("code") and vals.get("name"):
+                text = vals["name"].replace("đ", "d").replace("Đ", "D")
+                text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore")
+                vals["code"] = re.sub(r"[^a-z0-9]+", "_", text.decode().lower()).strip(
+                    "_"
+                )
+        return super().create(vals_list)
 
     _sql_constraints = [
         ("code_uniq", "unique(code)", "The code of a unit level must be unique."),

@@ -3,3 +3,6 @@ from . import test_ui
 from . import test_archive, test_documents
 from . import test_i18n
 from . import test_security
+
+from . import test_workflow_ui
+from . import test_documents_ui

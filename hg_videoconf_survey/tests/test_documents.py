@@ -420,13 +420,16 @@ class TestDocuments(VcSurveyCommon):
 
     def test_form_printed(self):
         """The filled form carries the unit's answers and the deputy's "KT."."""
-        self.assertEqual(self.form_action["type"], "ir.actions.act_url")
+        # a notification offering the PDF, then the form reloads (Documents tab)
+        self.assertEqual(self.form_action["tag"], "display_notification")
+        params = self.form_action["params"]
+        self.assertEqual(params["next"]["tag"], "soft_reload")
         self.assertEqual(
             sorted(self.form),
             ["docx", "odt", "pdf"],
         )
         self.assertEqual(self.form["pdf"].name, "Phieu-khao-sat-2017-T-A.pdf")
-        self.assertIn(str(self.form["pdf"].id), self.form_action["url"])
+        self.assertIn(str(self.form["pdf"].id), params["links"][0]["url"])
         text = pdf_text(self.form["pdf"].raw)
         for expected in (
             "UBND huyện Alpha",

@@ -128,3 +128,17 @@ class TestNoAccessWithoutRole(HttpCase):
             .search([("id", "=", self.env.ref("hg_videoconf_survey.vc_menu_root").id)])
         )
         self.assertFalse(menus)
+
+
+@tagged("post_install", "-at_install")
+class TestDashboardTour(VcSurveyCommon, HttpCase):
+    def test_dashboard_tour(self):
+        """The leader reads the dashboard and opens the forms behind a figure."""
+        self._fill_and_submit(self.sub_a)
+        self.sub_a.with_user(self.head_a).action_approve()
+        self._fill_and_submit(self.sub_b)
+        self.start_tour(
+            "/odoo/action-hg_videoconf_survey.vc_survey_round_action_dashboard",
+            "vc_dashboard_tour",
+            login="leader",
+        )

@@ -1,1 +1,5 @@
-from . import vc_survey_reason_wizard
+from . import (
+    vc_document_number_wizard,
+    vc_survey_approve_wizard,
+    vc_survey_reason_wizard,
+)
