@@ -588,6 +588,7 @@ def test_every_rule_has_both_languages_and_every_produced_rule_a_message() -> No
         validate(DISTRICT, _commune_answers(0, 0, 0)),
         validate(DISTRICT, _commune_answers(0, 3, 1) | {"II.1.reason": None}),
         validate(DISTRICT, _commune_answers(0, 3, 4) | {"Z": 1}),
+        validate(DISTRICT, {"I.9": "Tiết\x0bkiệm", "I.1.location": "x" * 513}),
     ]
     for problems in samples:
         for problem in problems:
@@ -598,6 +599,18 @@ def test_every_rule_has_both_languages_and_every_produced_rule_a_message() -> No
     assert produced <= MESSAGES.keys()
     expected = MESSAGES.keys() - {"lines_min"}  # no 2017 incident list has a minimum
     assert expected <= produced
+
+
+def test_text_answers_refuse_xml_invalid_characters_and_length() -> None:
+    """A vertical tab or 513 characters in a short answer: named problems."""
+    problems = validate(
+        DISTRICT, {"I.9": "Tiết\x0bkiệm", "I.1.location": "x" * 513, "I.11": "ok"}
+    )
+    rules = {p.code: p for p in problems}
+    assert rules["I.9"].rule == "text_invalid_char"
+    assert "U+000B" in rules["I.9"].message("en")
+    assert rules["I.1.location"].rule == "text_too_long"
+    assert "513" in rules["I.1.location"].message("vi")
 
 
 def test_message_without_label_and_missing_params_do_not_raise() -> None:

@@ -128,7 +128,7 @@ def test_check_text_bounds_the_length() -> None:
         "text_too_long"
     )
     assert "1000000" in validators.message(
-        "text_too_long", "en", question="I.9", length=len(big), max=10_000
+        "text_too_long", "en", length=len(big), max=10_000
     )
 
 

@@ -239,9 +239,18 @@ def _is_int(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _check_text(value: object) -> tuple[str, dict[str, Any]] | None:
+def _check_text(value: object, kind: str = "char") -> tuple[str, Params] | None:
     if not isinstance(value, str):
         return "not_text", {"value": value}
+    limit = validators.TEXT_LIMITS.get(kind, validators.TEXT_LIMITS["char"])
+    rule = validators.check_text(value, limit)
+    if rule:
+        params = {
+            "char": validators.first_invalid_char(value),
+            "length": len(value),
+            "max": limit,
+        }
+        return rule, params
     return None
 
 
@@ -249,7 +258,7 @@ def _check_value(question: Question, value: object) -> list[tuple[str, Params]]:
     """Rules for a non-blank single value of ``question``."""
     kind = question.kind
     if kind in _TEXT_KINDS:
-        wrong = _check_text(value)
+        wrong = _check_text(value, kind)
         if wrong:
             return [wrong]
         check = _FORMAT_CHECKS.get(kind)

@@ -34,16 +34,15 @@ _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]
 TEXT_LIMITS = {"char": 512, "text": 10_000}
 
 MESSAGES: dict[str, tuple[str, str]] = {
+    # (written to follow "question label: ", as vcsurvey.validation's)
     "text_invalid_char": (
-        "%(question)s: the answer contains a character that cannot be printed "
-        "(%(char)s); remove it.",
-        "%(question)s: câu trả lời chứa ký tự không in được (%(char)s); "
-        "hãy xóa ký tự đó.",
+        "the answer contains a character that cannot be printed (%(char)s); "
+        "remove it.",
+        "câu trả lời chứa ký tự không in được (%(char)s); hãy xóa ký tự đó.",
     ),
     "text_too_long": (
-        "%(question)s: the answer is too long (%(length)s characters, at most "
-        "%(max)s).",
-        "%(question)s: câu trả lời quá dài (%(length)s ký tự, tối đa %(max)s).",
+        "the answer is too long (%(length)s characters, at most %(max)s).",
+        "câu trả lời quá dài (%(length)s ký tự, tối đa %(max)s).",
     ),
     "ip_invalid": (
         "%(value)s is not a valid IPv4 or IPv6 address.",

@@ -133,9 +133,11 @@ class VcDocumentTemplate(models.Model):
                 raw = base64.b64decode(template.template_file or b"", validate=False)
             except (binascii.Error, ValueError):
                 raw = b""
-            problem = odt_problem(self.env, raw) or template_problem(
+            # the bounded, streaming check first: odt_problem unpacks every
+            # member to test it
+            problem = template_problem(
                 self.env, raw, template.document_type
-            )
+            ) or odt_problem(self.env, raw)
             if problem:
                 raise ValidationError(
                     _(

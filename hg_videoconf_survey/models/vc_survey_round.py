@@ -165,15 +165,16 @@ class VcSurveyRound(models.Model):
             states = by_round.get(rnd.id, {})
             approved = states.get("approved", 0)
             received = states.get("received", 0)
-            rnd.count_addressed = len(rnd.line_ids)
+            # what the user may see: every unit for the Department, their own
+            # for a unit's user (the counts above follow the same rules)
+            lines = rnd.sudo().line_ids.with_env(self.env)._filtered_access("read")
+            rnd.count_addressed = len(lines)
             rnd.count_submitted = states.get("submitted", 0)
             rnd.count_approved = approved
             rnd.count_received = received
             rnd.count_done = approved + received
             rnd.count_late = late.get(rnd, 0)
-            rnd.progress = (
-                100.0 * (approved + received) / len(rnd.line_ids) if rnd.line_ids else 0
-            )
+            rnd.progress = 100.0 * (approved + received) / len(lines) if lines else 0
             done = (
                 rnd.sudo()
                 .submission_ids.filtered(lambda s: s.state in ("approved", "received"))

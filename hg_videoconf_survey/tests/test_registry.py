@@ -64,7 +64,7 @@ class TestRegistry(VcCommon):
     def test_ip_unique_across_units_for_unit_user(self):
         """A preparer cannot reuse an IP of another unit's endpoint they can't
         see, and is not told whose it is."""
-        with self.assertRaisesRegex(ValidationError, "10.99.2.10 is already in use"):
+        with self.assertRaisesRegex(ValidationError, r"10\.99\.2\.10") as caught:
             self.env["vc.endpoint"].with_user(self.preparer_a).create(
                 {
                     "name": "Trùng IP",
@@ -73,6 +73,7 @@ class TestRegistry(VcCommon):
                     "ip_address": "10.99.2.10",
                 }
             )
+        self.assertNotIn("Bêta", str(caught.exception))
 
     def test_mcu_ip_validated(self):
         """An MCU's IP is validated too."""
