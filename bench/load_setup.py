@@ -93,10 +93,11 @@ for i in range(1, N + 1):
 
 # One password for all bench users, hashed once as Odoo does (600 000
 # pbkdf2 rounds: hashing it 200 times through the ORM would take minutes).
+# Only new users get it: a new hash would end the sessions of earlier runs.
 bench_users = Users.search([("login", "=like", "bench.%")])
 hashed = CryptContext(["pbkdf2_sha512"], pbkdf2_sha512__rounds=600_000).hash(PASSWORD)
 env.cr.execute(
-    "UPDATE res_users SET password = %s WHERE id IN %s",
+    "UPDATE res_users SET password = %s WHERE id IN %s AND password IS NULL",
     [hashed, tuple(bench_users.ids)],
 )
 env.invalidate_all()

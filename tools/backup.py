@@ -221,7 +221,7 @@ def restore(
     archive: Path,
     db: str,
     copy: bool = False,
-    owner_uid: int | None = None,
+    owner: tuple[int, int] | None = None,
 ) -> dict:
     """Restore ``archive`` into the new database ``db`` and its filestore."""
     if conf.db_exists(db):
@@ -286,9 +286,9 @@ def restore(
             shutil.copytree(source, store)
         else:
             store.mkdir()
-        if owner_uid is not None:
+        if owner is not None:  # the service user's (uid, gid)
             for path in [store, *store.rglob("*")]:
-                os.chown(path, owner_uid, -1)
+                os.chown(path, *owner)
     return manifest
 
 

@@ -1143,9 +1143,16 @@ def cmd_restore(args: argparse.Namespace) -> int:
     pg, conf = _prod_postgres()
     try:
         user = SERVICE_USER if is_root() and _user_exists(SERVICE_USER) else None
-        uid = int(subprocess.check_output(["id", "-u", user])) if user else None
+        ids = (
+            (
+                int(subprocess.check_output(["id", "-u", user])),
+                int(subprocess.check_output(["id", "-g", user])),
+            )
+            if user
+            else None
+        )
         manifest = bk.restore(
-            conf, Path(args.archive), args.db, copy=args.copy, owner_uid=uid
+            conf, Path(args.archive), args.db, copy=args.copy, owner=ids
         )
         say(
             f"restored {manifest['database']} of {manifest['created']} "
