@@ -36,6 +36,19 @@ class TestArchive(VcSurveyCommon):
         cls.result = cls.round.with_user(cls.clerk).action_archive()
         cls.entries = cls.round.archive_document_ids
 
+    def test_waiting_forms_say_why_their_buttons_are_gone(self):
+        """A form left unsigned at archiving shows a banner and a chatter note."""
+        self.assertTrue(self.sub_b.round_archived_waiting)
+        self.assertFalse(self.sub_a.round_archived_waiting)  # received
+        notes = self.sub_b.message_ids.mapped("body")
+        self.assertTrue(
+            any("can no longer be submitted or signed off" in n for n in notes), notes
+        )
+        self.assertIn(
+            "UBND huyện Bêta",
+            " ".join(self.round.message_ids.mapped("body")),
+        )
+
     def test_archive_freezes_the_pdfs(self):
         """Dispatch, the approved form and the summary frozen with SHA-256."""
         self.assertEqual(self.round.state, "archived")
