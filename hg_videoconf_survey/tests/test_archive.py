@@ -40,9 +40,15 @@ class TestArchive(VcSurveyCommon):
         """A form left unsigned at archiving shows a banner and a chatter note."""
         self.assertTrue(self.sub_b.round_archived_waiting)
         self.assertFalse(self.sub_a.round_archived_waiting)  # received
-        notes = self.sub_b.message_ids.mapped("body")
-        self.assertTrue(
-            any("can no longer be submitted or signed off" in n for n in notes), notes
+        notes = self.sub_b.message_ids.filtered(
+            lambda m: m.author_id == self.clerk.partner_id
+        )
+        self.assertEqual(len(notes), 1)
+        self.assertIn(self.round.name, notes.body)
+        self.assertFalse(
+            self.sub_a.message_ids.filtered(
+                lambda m: m.author_id == self.clerk.partner_id
+            )
         )
         self.assertIn(
             "UBND huyện Bêta",
