@@ -190,8 +190,12 @@ class VcSurveyRound(models.Model):
             lambda s: s.state in ("draft", "submitted")
         )
         result = super().action_archive()
-        for sub in waiting:
+        # the clerk reads the forms but may not write them: the note is posted
+        # by the system in the clerk's name
+        author = self.env.user.partner_id.id
+        for sub in waiting.sudo():
             sub.message_post(
+                author_id=author,
                 body=Markup("<p>%s</p>")
                 % _(
                     "The survey round %(round)s was archived by %(user)s while this "

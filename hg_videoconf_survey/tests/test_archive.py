@@ -36,6 +36,25 @@ class TestArchive(VcSurveyCommon):
         cls.result = cls.round.with_user(cls.clerk).action_archive()
         cls.entries = cls.round.archive_document_ids
 
+    def test_waiting_forms_say_why_their_buttons_are_gone(self):
+        """A form left unsigned at archiving shows a banner and a chatter note."""
+        self.assertTrue(self.sub_b.round_archived_waiting)
+        self.assertFalse(self.sub_a.round_archived_waiting)  # received
+        notes = self.sub_b.message_ids.filtered(
+            lambda m: m.author_id == self.clerk.partner_id
+        )
+        self.assertEqual(len(notes), 1)
+        self.assertIn(self.round.name, notes.body)
+        self.assertFalse(
+            self.sub_a.message_ids.filtered(
+                lambda m: m.author_id == self.clerk.partner_id
+            )
+        )
+        self.assertIn(
+            "UBND huyện Bêta",
+            " ".join(self.round.message_ids.mapped("body")),
+        )
+
     def test_archive_freezes_the_pdfs(self):
         """Dispatch, the approved form and the summary frozen with SHA-256."""
         self.assertEqual(self.round.state, "archived")

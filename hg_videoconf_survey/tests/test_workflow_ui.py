@@ -1,4 +1,4 @@
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import tagged
 
 from odoo.addons.base.models.res_users import name_selection_groups
@@ -172,4 +172,26 @@ class TestDashboard(VcSurveyCommon):
         ).action_dashboard_statuses()
         self.assertEqual(
             self.env["vc.survey.submission"].search(action["domain"]), self.sub_a
+        )
+
+
+@tagged("post_install", "-at_install")
+class TestMessages(VcSurveyCommon):
+    """Messages a Vietnamese reader sees."""
+
+    def test_invalid_ip_names_the_endpoint_once(self):
+        """ "Điểm cầu Alpha: …", not "Endpoint Điểm cầu Alpha: …"."""
+        with self.assertRaises(ValidationError) as caught:
+            self.endpoint_a.write({"ip_address": "10.160.3.999"})
+        self.assertTrue(
+            str(caught.exception).startswith("Điểm cầu Alpha: 10.160.3.999"),
+            str(caught.exception),
+        )
+
+    def test_creation_message_names_the_record_kind(self):
+        """The chatter's creation line is a translatable sentence of its own."""
+        self.assertEqual(self.district_a._creation_message(), "Unit created")
+        self.assertEqual(
+            self.sub_a.with_context(lang="en_US")._creation_message(),
+            "Survey Submission created",
         )
