@@ -131,6 +131,7 @@ class TestDocumentsUi(VcSurveyCommon):
         self.assertEqual(self.round.dispatch_date, date(2017, 12, 20))
         self.assertEqual(self.round.dispatch_register_id.year, 2017)
         self.assertIn("2017", self.wizard.year_note)
+        self.assertEqual(self.wizard.year_note.count("2017"), 1)  # no warning
         rnd = self._make_round(year=2019)
         rnd.with_user(self.officer).action_dispatch()
         wizard = (
@@ -138,7 +139,9 @@ class TestDocumentsUi(VcSurveyCommon):
             .with_user(self.clerk)
             .create({"round_id": rnd.id, "kind": "summary", "date": date(2026, 12, 2)})
         )
-        self.assertIn("Check the date", wizard.year_note)
+        # the dialog warns: the date's year (2026) is not the round's (2019)
+        self.assertIn("2026", wizard.year_note)
+        self.assertIn("2019", wizard.year_note)
         wizard.action_confirm()
         self.assertEqual(rnd.summary_register_id.year, 2026)
         self.assertEqual(rnd.summary_date, date(2026, 12, 2))

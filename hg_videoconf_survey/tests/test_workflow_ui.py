@@ -190,7 +190,10 @@ class TestMessages(VcSurveyCommon):
 
     def test_creation_message_names_the_record_kind(self):
         """The chatter's creation line is a translatable sentence of its own."""
-        self.assertEqual(self.district_a._creation_message(), "Unit created")
+        self.assertEqual(
+            self.district_a.with_context(lang="en_US")._creation_message(),
+            "Unit created",
+        )
         self.assertEqual(
             self.sub_a.with_context(lang="en_US")._creation_message(),
             "Survey Submission created",
