@@ -175,7 +175,9 @@ FORM_SCHEMA: dict[str, Shape] = {
         "head_hint",
         "head_name",
     ),
-    "blocks": Seq({**_leaves("kind", "text", "value", "code"), "rows": Seq(_FORM_ROW)}),
+    "blocks": Seq(
+        {**_leaves("kind", "text", "value", "code", "qcode"), "rows": Seq(_FORM_ROW)}
+    ),
 }
 # One shape for the rows of every table of the summary: the union of the
 # keys summary._part1 ... _operators give their rows.
