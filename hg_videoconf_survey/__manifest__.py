@@ -35,6 +35,8 @@
         "views/vc_document_register_views.xml",
         "views/vc_document_template_views.xml",
         "views/vc_document_menus.xml",
+        "data/vc_survey_job_data.xml",
+        "views/vc_survey_job_views.xml",
     ],
     "demo": [
         "demo/vc_registry_demo.xml",

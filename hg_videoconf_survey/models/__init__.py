@@ -16,3 +16,4 @@ from . import (
     vc_document_template,
     vc_survey_documents,
 )
+from . import vc_survey_job, vc_survey_round_jobs
