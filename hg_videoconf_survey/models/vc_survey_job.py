@@ -267,23 +267,35 @@ class VcSurveyJob(models.Model):
     @api.model
     def _run_one_batch(self, worker, commit):
         cr = self.env.cr
-        savepoint = None if commit else cr.savepoint(flush=True)
-        if savepoint:
+        savepoint = None
+        if commit:
+            # A queue under concurrent runners: READ COMMITTED, so that a row
+            # another runner committed meanwhile is re-read (or skipped), not
+            # a serialization failure as under Odoo's REPEATABLE READ.
+            cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+        else:
+            savepoint = cr.savepoint(flush=True)
             savepoint.__enter__()
         batch = self._claim_batch()
         if not batch:
             if savepoint:
                 savepoint.__exit__(None, None, None)
+            else:
+                cr.commit()
             return False
         job = batch.job_id
         batch_id, job_id = batch.id, job.id
         try:
-            if job.state == "queued":
-                cr.execute(
-                    "UPDATE vc_survey_job SET state = 'running' WHERE id = %s "
-                    "AND state = 'queued'",
-                    [job_id],
-                )
+            # skipped when another runner holds the job row: it is running
+            cr.execute(
+                """
+                UPDATE vc_survey_job SET state = 'running' WHERE id IN (
+                    SELECT id FROM vc_survey_job WHERE id = %s AND state = 'queued'
+                    FOR NO KEY UPDATE SKIP LOCKED)
+                """,
+                [job_id],
+            )
+            job.invalidate_recordset(["state"])
             job.with_user(job.user_id)._run_batch(batch)
             batch.write(
                 {
@@ -303,6 +315,7 @@ class VcSurveyJob(models.Model):
             _logger.exception("survey job %s batch %s failed", job_id, batch_id)
             if commit:
                 cr.rollback()
+                cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
             else:
                 savepoint.__exit__(type(exc), exc, exc.__traceback__)
             self.env.invalidate_all()
@@ -342,7 +355,8 @@ class VcSurveyJob(models.Model):
         self.ensure_one()
         self.env.flush_all()
         self.env.cr.execute(
-            "SELECT state FROM vc_survey_job WHERE id = %s FOR UPDATE", [self.id]
+            "SELECT state FROM vc_survey_job WHERE id = %s FOR NO KEY UPDATE",
+            [self.id],
         )
         if self.env.cr.fetchone()[0] not in ("queued", "running"):
             return
