@@ -118,6 +118,13 @@ def main(argv: list[str]) -> int:
     parser.add_argument(
         "--no-summary", action="store_true", help="skip the summary (LibreOffice)"
     )
+    parser.add_argument(
+        "--actions-up-to",
+        type=int,
+        default=200,
+        help="fill and sign every form through the per-unit actions up to this N "
+        "(above: one write per variant of answers, sign-off written in bulk)",
+    )
     args = parser.parse_args(argv)
     sizes = list(args.n) + ([10000] if args.large else [])
     src, conf, pg = prepare(args.reset)
@@ -127,7 +134,14 @@ def main(argv: list[str]) -> int:
     results = []
     for n in sizes:
         dev.say(f"N = {n}")
-        results.append(bench_round.bench(registry, n, summary=not args.no_summary))
+        results.append(
+            bench_round.bench(
+                registry,
+                n,
+                summary=not args.no_summary,
+                actions_up_to=args.actions_up_to,
+            )
+        )
         print(bench_round.ratio_table([results[-1]]))
     jobs = None
     if args.jobs:
