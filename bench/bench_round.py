@@ -405,21 +405,32 @@ def bench(registry, n, summary=True, actions_up_to=200):
         if summary:
             env.invalidate_all()
             odts = []
-            real_convert = render.convert
+            starts = []
+            real = {
+                "convert": render.convert,
+                "convert_formats": render.convert_formats,
+            }
 
-            def keep(documents, fmt, *a, **kw):
-                odts.append(dict(documents))
-                return real_convert(documents, fmt, *a, **kw)
+            def keeping(name):
+                def call(documents, fmt, *a, **kw):
+                    odts.append(dict(documents))
+                    starts.append(name)
+                    return real[name](documents, fmt, *a, **kw)
 
-            render.convert = keep
+                return call
+
+            render.convert = keeping("convert")
+            render.convert_formats = keeping("convert_formats")
             restore = [
-                lambda: setattr(render, "convert", real_convert),
+                lambda: setattr(render, "convert", real["convert"]),
+                lambda: setattr(render, "convert_formats", real["convert_formats"]),
                 t.wrap(
                     vc_survey_documents.VcSurveyRound, "_prepare_round_data", "read"
                 ),
                 t.wrap(vc_document_renderer, "summary_workbook", "xlsx"),
                 t.wrap(render, "render_odt", "py3o"),
                 t.wrap(render, "convert", "soffice"),
+                t.wrap(render, "convert_formats", "soffice"),
             ]
             try:
                 with t.step("summary", cr):
@@ -429,10 +440,10 @@ def bench(registry, n, summary=True, actions_up_to=200):
                     undo()
             files = {a.name.rsplit(".", 1)[1]: a.raw for a in attachments}
             res["pages"] = pdf_pages(files["pdf"])
-            res["soffice_starts"] = len(odts)
+            res["soffice_starts"] = len(starts)
             odt = next(iter(odts[0].values()))
             t0 = time.perf_counter()
-            render.convert({"floor": odt}, "pdf")
+            real["convert"]({"floor": odt}, "pdf")
             res["soffice_floor"] = time.perf_counter() - t0
             res["read_floor"] = sql_select_floor(cr, rnd.id)
             res["xlsx_floor"], res["xlsx_cells"] = xlsx_floor(files["xlsx"])
