@@ -11,8 +11,8 @@ are left to the spreadsheet application, which computes them on opening.
 from __future__ import annotations
 
 import io
-from copy import copy
 from collections.abc import Callable, Mapping, Sequence
+from copy import copy
 from datetime import date, datetime
 from typing import Any
 
