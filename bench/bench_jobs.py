@@ -88,7 +88,8 @@ def bench(registry, src, conf, db, n=1500):
     with registry.cursor() as cr:
         cr.execute(
             "SELECT worker, count(*), sum(size), max(attempts) "
-            "FROM vc_survey_job_batch WHERE job_id = %s GROUP BY worker ORDER BY worker",
+            "FROM vc_survey_job_batch WHERE job_id = %s "
+            "GROUP BY worker ORDER BY worker",
             [job_id],
         )
         per_worker = cr.fetchall()

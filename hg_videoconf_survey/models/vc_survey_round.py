@@ -454,8 +454,9 @@ class VcSurveyRound(models.Model):
         messages = self.env["mail.message"].sudo().create(messages)
         self._queue_notifications(messages, recipients)
         # the message already tells the preparers: no second e-mail per activity
+        # the followers are in already (vc_survey_round_jobs.message_subscribe)
         self.env["mail.activity"].sudo().with_context(
-            mail_activity_quick_update=True
+            mail_activity_quick_update=True, vc_followers_inserted=True
         ).create(activities)
 
     def _queue_notifications(self, messages, recipients):
