@@ -460,6 +460,7 @@ def _ratio(a, b):
 
 
 ROWS = [
+    ("set-up: units, one user each, the round (ORM)", "t_setup", None, ""),
     ("dispatch", "t_dispatch", "dispatch_floor", "bulk insert of the same rows"),
     ("answers (ORM write as the preparer)", "t_answers", None, ""),
     ("workflow (submit + approve)", "t_workflow", None, ""),

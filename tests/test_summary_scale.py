@@ -83,3 +83,20 @@ def test_limit_is_the_switch(monkeypatch):
     monkeypatch.setattr(summary_mod, "BODY_UNITS_LIMIT", 5)
     data = summary_template_data(consolidate(many_units(12)), {})
     assert len(data["part1_rows"]) == 4  # units 0, 3, 6, 9
+
+
+def test_unit_text_is_never_a_formula():
+    """A unit typing "=HYPERLINK(...)" gets a text cell, not a formula."""
+    rnd = many_units(3)
+    rnd["submissions"][0]["answers"]["I.9"] = '=HYPERLINK("http://evil","x")'
+    rnd["submissions"][1]["answers"]["I.10"][0]["name"] = "=1+1"
+    wb = openpyxl.load_workbook(io.BytesIO(summary_workbook(consolidate(rnd), {})))
+    texts = {
+        (cell.value, cell.data_type)
+        for ws in wb
+        if ws.title != "Tổng quan"
+        for row in ws.iter_rows()
+        for cell in row
+        if isinstance(cell.value, str) and cell.value.startswith(("=HYPERLINK", "=1+1"))
+    }
+    assert texts == {('=HYPERLINK("http://evil","x")', "s"), ("=1+1", "s")}

@@ -133,6 +133,8 @@ def _table(
         for index, (_, _, get) in enumerate(columns, start=2):
             value = get(item)
             cell = ws.cell(row=row, column=index, value=value if value != "" else None)
+            if isinstance(value, str) and value:
+                cell.data_type = "s"  # a unit's text is text, never a formula
             styled(cell, isinstance(value, int | float), isinstance(value, str))
         row += 1
     last = row - 1
