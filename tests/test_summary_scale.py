@@ -66,6 +66,9 @@ def test_large_round_keeps_figures_and_exceptions():
     assert not data["operator_rows"]
     assert any("Cán bộ vận hành" in line for line in data["operator_lines"])
     assert len(data["incident_rows"]) <= EXCEPTION_ROWS
+    for key in ("efficiency_lines", "recommendation_lines"):
+        assert len(data[key]) == EXCEPTION_ROWS + 1
+        assert "Kiến nghị" in data[key][-1]
     broken = [line for line in data["device_lines"] if "không hoạt động (" in line]
     assert broken and "và 70 đơn vị khác" in broken[0]
     # the XLSX keeps every unit

@@ -541,6 +541,16 @@ def _at_scale(data: dict[str, Any], summary: Mapping[str, Any]) -> dict[str, Any
         f"Danh sách {count} cán bộ đăng ký tại sheet “Cán bộ vận hành” của tệp "
         "Excel tổng hợp kèm theo."
     ]
+    for key, what in (
+        ("efficiency_lines", "đánh giá hiệu quả"),
+        ("recommendation_lines", "kiến nghị, đề xuất"),
+    ):
+        lines = data[key]
+        if len(lines) > EXCEPTION_ROWS:
+            data[key] = lines[:EXCEPTION_ROWS] + [
+                f"(Và {len(lines) - EXCEPTION_ROWS} {what} khác của các đơn vị tại "
+                "sheet “Kiến nghị” của tệp Excel tổng hợp kèm theo.)"
+            ]
     broken = [
         line for line in data["device_lines"] if line.startswith("Thiết bị không")
     ]
