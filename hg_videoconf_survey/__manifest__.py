@@ -39,6 +39,9 @@
         "views/vc_document_template_views.xml",
         "views/vc_document_menus.xml",
         "wizards/vc_document_number_wizard_views.xml",
+
+        "data/vc_survey_job_data.xml",
+        "views/vc_survey_job_views.xml",
     ],
     "demo": [
         "demo/vc_registry_demo.xml",

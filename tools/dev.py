@@ -1190,7 +1190,7 @@ def _user_exists(name: str) -> bool:
 
 
 # --------------------------------------------------------------------------
-# Load test: ./dev bench (not a test; results in bench/README.md)
+# Load test: ./dev loadtest (not a test; results in bench/README.md)
 # --------------------------------------------------------------------------
 BENCH_DIR = STATE / "bench"
 BENCH_DB = "vcbench"
@@ -1226,6 +1226,14 @@ def stop_server(proc: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def cmd_round_bench(args: argparse.Namespace) -> int:
+    """Synthetic rounds (bench/run.py): every heavy step against its floor."""
+    ensure_venv()
+    return subprocess.run(
+        [str(VPY), str(ROOT / "bench" / "run.py"), *args.bench_args]
+    ).returncode
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -1674,8 +1682,14 @@ def main(argv: list[str]) -> int:
         help="write the configuration and create/upgrade the database, then exit",
     )
     p_serve.set_defaults(func=cmd_serve)
-    p_bench = sub.add_parser(
+    p_round = sub.add_parser(
         "bench",
+        help="benchmark rounds of N units against their floors (bench/run.py)",
+    )
+    p_round.add_argument("bench_args", nargs=argparse.REMAINDER)
+    p_round.set_defaults(func=cmd_round_bench)
+    p_bench = sub.add_parser(
+        "loadtest",
         help="load test: unit users at once against prefork and threaded Odoo",
     )
     p_bench.add_argument(

@@ -21,6 +21,8 @@ import base64
 import glob
 import io
 import json
+
+import logging
 import os
 import pickle
 import re
@@ -33,6 +35,8 @@ import zipfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+_logger = logging.getLogger(__name__)
 
 FORMATS = ("pdf", "docx", "odt")
 # Export filters by target format; the generic "--convert-to pdf" would pick
@@ -418,3 +422,136 @@ def _names(keys: list[str]) -> str:
 def _safe_stem(key: str) -> str:
     stem = re.sub(r"[^A-Za-z0-9_-]+", "_", key)[:40].strip("_")
     return stem or "doc"
+
+
+# --------------------------------------------------------------------------
+# Several formats from one LibreOffice start
+# --------------------------------------------------------------------------
+# "--convert-to" takes one format per start. To get PDF and DOCX from one
+# start (one layout of a long document instead of two) soffice runs a Basic
+# macro of its own profile that loads each ODT once and stores it in every
+# format. LibreOffice replaces the macros of a brand-new profile with its
+# presets, so a profile is initialised once per process and copied for each
+# run (each run keeps its own throwaway profile: parallel runs stay safe).
+_MACRO = """Sub VcConvert(inUrls As String, outBases As String, filters As String)
+  On Error GoTo Failed
+  Dim load(0) As New com.sun.star.beans.PropertyValue
+  Dim store(0) As New com.sun.star.beans.PropertyValue
+  load(0).Name = "Hidden"
+  load(0).Value = True
+  store(0).Name = "FilterName"
+  ins = Split(inUrls, "|")
+  outs = Split(outBases, "|")
+  formats = Split(filters, ";")
+  For i = 0 To UBound(ins)
+    doc = StarDesktop.loadComponentFromURL(ins(i), "_blank", 0, load())
+    For j = 0 To UBound(formats)
+      parts = Split(formats(j), "=")
+      store(0).Value = parts(1)
+      doc.storeToURL(outs(i) &amp; "." &amp; parts(0), store())
+    Next j
+    doc.close(True)
+  Next i
+  StarDesktop.terminate()
+  Exit Sub
+Failed:
+  ' never leave a dialog waiting in a headless process
+  n = FreeFile()
+  Open ConvertFromURL(outs(0)) &amp; ".error" For Output As #n
+  Print #n, Erl, Error$
+  Close #n
+  StarDesktop.terminate()
+End Sub"""
+_MODULE = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE script:module PUBLIC '
+    '"-//OpenOffice.org//DTD OfficeDocument 1.0//EN" "module.dtd">\n'
+    '<script:module xmlns:script="http://openoffice.org/2000/script" '
+    'script:name="Module1" script:language="StarBasic">'
+    f"{_MACRO}</script:module>"
+)
+_profile_template: Path | None = None
+
+
+def _soffice_base(binary: str, profile: Path) -> list[str]:
+    return [
+        binary,
+        f"-env:UserInstallation={profile.as_uri()}",
+        "--headless",
+        "--invisible",
+        "--nologo",
+        "--nodefault",
+        "--norestore",
+        "--nolockcheck",
+    ]
+
+
+def _macro_profile(binary: str) -> Path:
+    """A LibreOffice profile holding the conversion macro (made once)."""
+    global _profile_template  # noqa: PLW0603 — one per process
+    if _profile_template and (_profile_template / "user" / "basic").is_dir():
+        return _profile_template
+    root = Path(tempfile.mkdtemp(prefix="vcsurvey-soffice-profile-"))
+    _run_soffice(
+        [*_soffice_base(binary, root), "--terminate_after_init"],
+        _BASE_TIMEOUT,
+        ["(profile)"],
+    )
+    module = root / "user" / "basic" / "Standard" / "Module1.xba"
+    if not module.parent.is_dir():
+        raise RenderError("LibreOffice did not create its profile's macro library")
+    module.write_text(_MODULE, encoding="utf-8")
+    _profile_template = root
+    return root
+
+
+def convert_formats(
+    documents: Mapping[str, bytes],
+    fmts: Sequence[str],
+    *,
+    timeout: float | None = None,
+) -> dict[str, dict[str, bytes]]:
+    """Convert every ODT of ``documents`` to every format of ``fmts`` (pdf,
+    docx) in ONE soffice start: {key: {fmt: bytes}}. Each document is laid
+    out once. Falls back to one :func:`convert` per format if the macro
+    produced nothing (e.g. a LibreOffice without Basic)."""
+    fmts = [f for f in fmts if f in ("pdf", "docx")]  # odt is the input
+    if not documents or not fmts:
+        return {key: {} for key in documents}
+    binary = soffice_binary()
+    if timeout is None:
+        timeout = _BASE_TIMEOUT + _PER_DOCUMENT_TIMEOUT * len(documents) * len(fmts)
+    with tempfile.TemporaryDirectory(prefix="vcsurvey-soffice-") as tmp:
+        work = Path(tmp)
+        profile = work / "profile"
+        shutil.copytree(_macro_profile(binary), profile)
+        stems = {}
+        for index, (key, odt) in enumerate(documents.items()):
+            stems[key] = f"{index:04d}-{_safe_stem(key)}"
+            (work / f"{stems[key]}.odt").write_bytes(odt)
+        filters = ";".join(f"{fmt}={_FILTERS[fmt].split(':', 1)[1]}" for fmt in fmts)
+        ins = "|".join((work / f"{s}.odt").as_uri() for s in stems.values())
+        outs = "|".join((work / "out" / s).as_uri() for s in stems.values())
+        (work / "out").mkdir()
+        macro = f'macro:///Standard.Module1.VcConvert("{ins}","{outs}","{filters}")'
+        output = _run_soffice(
+            [*_soffice_base(binary, profile), macro], timeout, list(documents)
+        )
+        results: dict[str, dict[str, bytes]] = {}
+        for key, stem in stems.items():
+            results[key] = {}
+            for fmt in fmts:
+                target = work / "out" / f"{stem}.{fmt}"
+                if target.is_file() and target.stat().st_size > 0:
+                    results[key][fmt] = target.read_bytes()
+    missing = [f for f in fmts if any(f not in r for r in results.values())]
+    if missing:
+        _logger.warning(
+            "one-start conversion produced no %s (LibreOffice said: %s); "
+            "converting once per format",
+            ", ".join(missing),
+            output,
+        )
+        for fmt in missing:
+            for key, data in convert(documents, fmt).items():
+                results[key][fmt] = data
+    return results

@@ -473,10 +473,113 @@ def _operators(
     return rows, lines
 
 
+# Above this many replies the report's body keeps the figures and the
+# exceptions only (units with a device not working, incidents, needs), at most
+# EXCEPTION_ROWS rows per table; every unit's row stays in the XLSX sent with
+# it. Below it the body prints every unit, as the 2017 report did.
+BODY_UNITS_LIMIT = 40
+EXCEPTION_ROWS = 30
+_IN_WORKBOOK = "số liệu chi tiết của từng đơn vị tại tệp Excel tổng hợp kèm theo"
+
+
+def _not_working(row: Mapping[str, Any]) -> bool:
+    return any(row.get(d) == status_label("not_working") for d in DEVICES)
+
+
+def _exceptions(
+    rows: list[dict[str, Any]], keep, what: str, total: int
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Rows kept by ``keep``, at most EXCEPTION_ROWS, renumbered, and the
+    sentence saying what the table shows and where the rest is."""
+    kept = [r for r in rows if keep(r)]
+    shown = kept[:EXCEPTION_ROWS]
+    rows = [dict(r, no=str(i)) for i, r in enumerate(shown, start=1)]
+    if not kept:
+        return rows, [
+            f"Không có {what} trong {total} đơn vị đã báo cáo; {_IN_WORKBOOK}."
+        ]
+    more = (
+        f" ({len(shown)} đơn vị đầu tiên; {len(kept) - len(shown)} đơn vị còn lại"
+        " trong tệp Excel)"
+        if len(kept) > len(shown)
+        else ""
+    )
+    return rows, [
+        f"Bảng dưới đây chỉ liệt kê {len(kept)}/{total} đơn vị có {what}{more}; "
+        f"{_IN_WORKBOOK}."
+    ]
+
+
+def _at_scale(data: dict[str, Any], summary: Mapping[str, Any]) -> dict[str, Any]:
+    """The body of a report on many units: aggregates and exceptions."""
+    n1, n2 = len(summary["part1"]), len(summary["part2"])
+    if max(n1, n2) <= BODY_UNITS_LIMIT:
+        return data
+    what = "thiết bị không hoạt động"
+    rows, note = _exceptions(data["part1_rows"], _not_working, what, n1)
+    data["part1_rows"], data["part1_lines"] = rows, data["part1_lines"] + note
+    rows, note = _exceptions(data["part2_rows"], _not_working, what, n2)
+    data["part2_rows"], data["part2_lines"] = rows, data["part2_lines"] + note
+    rows, note = _exceptions(
+        data["communes_rows"], lambda r: True, "xã chưa có điểm cầu", n2
+    )
+    data["communes_rows"] = rows
+    data["communes_lines"] = data["communes_lines"] + note
+    incidents = sorted(data["incident_rows"], key=lambda r: -int(r["count"] or 0))
+    rows, note = _exceptions(incidents, lambda r: True, "sự cố (nhiều lần nhất)", n1)
+    data["incident_rows"], data["incident_lines"] = rows, data["incident_lines"] + note
+    rows, note = _exceptions(
+        data["need_rows"],
+        lambda r: yesno_label(True)
+        in (r["maintenance_i"], r["maintenance_ii"], r["training_i"], r["training_ii"]),
+        "nhu cầu kiểm tra, bảo dưỡng hoặc tập huấn",
+        n1,
+    )
+    data["need_rows"], data["need_lines"] = rows, data["need_lines"] + note
+    count = len(data["operator_rows"])
+    data["operator_rows"] = []
+    data["operator_lines"] = data["operator_lines"] + [
+        f"Danh sách {count} cán bộ đăng ký tại sheet “Cán bộ vận hành” của tệp "
+        "Excel tổng hợp kèm theo."
+    ]
+    for key, what in (
+        ("efficiency_lines", "đánh giá hiệu quả"),
+        ("recommendation_lines", "kiến nghị, đề xuất"),
+    ):
+        lines = data[key]
+        if len(lines) > EXCEPTION_ROWS:
+            data[key] = lines[:EXCEPTION_ROWS] + [
+                f"(Và {len(lines) - EXCEPTION_ROWS} {what} khác của các đơn vị tại "
+                "sheet “Kiến nghị” của tệp Excel tổng hợp kèm theo.)"
+            ]
+    broken = [
+        line for line in data["device_lines"] if line.startswith("Thiết bị không")
+    ]
+    if broken:
+        units = _broken_devices(summary)
+        shown = "; ".join(units[:EXCEPTION_ROWS])
+        more = (
+            f" và {len(units) - EXCEPTION_ROWS} đơn vị khác"
+            if len(units) > EXCEPTION_ROWS
+            else ""
+        )
+        data["device_lines"] = [
+            line for line in data["device_lines"] if line not in broken
+        ] + [f"Thiết bị không hoạt động ({len(units)} đơn vị): {shown}{more}."]
+    return data
+
+
 def summary_template_data(
     summary: Mapping[str, Any], meta: Mapping[str, Any] | None = None
 ) -> dict[str, Any]:
-    """Data of the ``summary.odt`` template (keys in the module docstring)."""
+    """Data of the ``summary.odt`` template (keys in the module docstring);
+    for many units the body keeps aggregates and exceptions (_at_scale)."""
+    return _at_scale(_summary_template_data(summary, meta), summary)
+
+
+def _summary_template_data(
+    summary: Mapping[str, Any], meta: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     meta = resolve_meta(summary, meta)
     who = _agency_in_text(meta["agency"])
     year = summary["round"].get("year")

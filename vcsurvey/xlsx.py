@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Mapping, Sequence
+from copy import copy
 from datetime import date, datetime
 from typing import Any
 
@@ -136,15 +137,29 @@ def _table(
         ws.column_dimensions[_col(index)].width = width
     ws.row_dimensions[HEADER_ROW].height = 48
     row = FIRST_ROW
+    # A style is built once per kind of cell and its index array copied to
+    # the next cells: styling cell by cell costs more than writing them.
+    styles: dict[tuple[bool, bool], Any] = {}
+
+    def styled(cell: Any, center: bool, text: bool) -> None:
+        key = (center, text)
+        if key in styles:
+            cell._style = copy(styles[key])
+            return
+        _body(cell, center=center)
+        if text:
+            # Phone numbers and IPs must stay text (leading zeros).
+            cell.number_format = "@"
+        styles[key] = copy(cell._style)
+
     for number, item in enumerate(rows, start=1):
-        _body(ws.cell(row=row, column=1, value=number), center=True)
+        styled(ws.cell(row=row, column=1, value=number), True, False)
         for index, (_, _, get) in enumerate(columns, start=2):
             value = get(item)
             cell = ws.cell(row=row, column=index, value=value if value != "" else None)
-            _body(cell, center=isinstance(value, int | float))
-            if isinstance(value, str):
-                # Phone numbers and IPs must stay text (leading zeros).
-                cell.number_format = "@"
+            if isinstance(value, str) and value:
+                cell.data_type = "s"  # a unit's text is text, never a formula
+            styled(cell, isinstance(value, int | float), isinstance(value, str))
         row += 1
     last = row - 1
     if totals:

@@ -19,3 +19,4 @@ from . import (
     vc_survey_documents,
     vc_survey_round_dashboard,
 )
+from . import vc_survey_job, vc_survey_round_jobs

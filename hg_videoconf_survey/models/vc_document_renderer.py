@@ -153,15 +153,15 @@ class VcDocumentRenderer(models.AbstractModel):
     def _render_summary(self, round_data, meta, fmts=("odt", "docx", "pdf", "xlsx")):
         with self._errors(_("the summary")):
             consolidated, odt = self._summary_odt(round_data, meta)
-            out = {}
-            for fmt in fmts:
-                if fmt == "xlsx":
-                    out[fmt] = summary_workbook(
-                        consolidated, summary.resolve_meta(consolidated, meta)
-                    )
-                else:
-                    out[fmt] = self._convert({"summary": odt}, fmt)["summary"]
-            return out
+            # one LibreOffice start lays the document out once for all formats
+            out = render.convert_formats({"summary": odt}, fmts)["summary"]
+            if "odt" in fmts:
+                out["odt"] = odt
+            if "xlsx" in fmts:
+                out["xlsx"] = summary_workbook(
+                    consolidated, summary.resolve_meta(consolidated, meta)
+                )
+            return {fmt: out[fmt] for fmt in fmts}
 
     @api.model
     def _attach(self, record, kind, files, replace=True, archived=False):

@@ -497,7 +497,20 @@ class VcSurveyRound(models.Model):
 
     def action_generate_summary(self):
         """The consolidated summary (ODT, DOCX, PDF, XLSX); the round becomes
-        consolidated (regenerating keeps it so)."""
+        consolidated (regenerating keeps it so). Above the job threshold of
+        units it runs as a background job (vc.survey.job)."""
+        self.ensure_one()
+        self._check_officer()
+        Job = self.env["vc.survey.job"]
+        if len(self.line_ids) > Job._threshold():
+            self._move("consolidate")  # refused now rather than in the job
+            title = _("Summary of %(round)s", round=self.name)
+            return Job._enqueue(self, "summary", [], title)._queued_notification()
+        self._generate_summary()
+        return _notification(_("Summary generated"), self._document_name("summary")[1])
+
+    def _generate_summary(self):
+        """Render and attach the summary; returns the attachments."""
         self.ensure_one()
         self._check_officer()
         self.env.cr.execute(
@@ -505,11 +518,12 @@ class VcSurveyRound(models.Model):
         )
         self.invalidate_recordset(["state"])
         new_state = self._move("consolidate")
-        title = self._generate_summary_files()
+        attachments = self._generate_summary_files()
         self.sudo().write({"state": new_state})
-        return _notification(_("Summary generated"), title)
+        return attachments
 
     def _generate_summary_files(self):
+        """Render and attach the summary; returns the attachments."""
         files = self.env["vc.document.renderer"]._render_summary(
             self._prepare_round_data(), self._prepare_summary_meta()
         )
@@ -530,7 +544,7 @@ class VcSurveyRound(models.Model):
             ),
             subtype_xmlid="mail.mt_note",
         )
-        return title
+        return attachments
 
     # ------------------------------------------------------------------
     # archive (records clerk)

@@ -147,42 +147,52 @@ class VcSurveyRound(models.Model):
 
     @api.depends("line_ids", "submission_ids.state", "submission_ids.is_late")
     def _compute_progress(self):
+        """Three grouped queries for any number of rounds and units: nothing
+        is read record by record (record rules apply as before)."""
         Submission = self.env["vc.survey.submission"]
-        groups = Submission._read_group(
-            [("round_id", "in", self.ids)], ["round_id", "state"], ["__count"]
-        )
-        late = dict(
-            Submission._read_group(
-                [("round_id", "in", self.ids), ("is_late", "=", True)],
+        Line = self.env["vc.survey.round.line"]
+        ids = [rid for rid in self._ids if isinstance(rid, int)]
+        by_round, late, addressed, done_units = {}, {}, {}, {}
+        if ids:
+            domain = [("round_id", "in", ids)]
+            for rnd, state, is_late, count in Submission._read_group(
+                domain, ["round_id", "state", "is_late"], ["__count"]
+            ):
+                states = by_round.setdefault(rnd.id, {})
+                states[state] = states.get(state, 0) + count
+                if is_late:
+                    late[rnd.id] = late.get(rnd.id, 0) + count
+            for rnd, unit_ids, count in Line._read_group(
+                domain, ["round_id"], ["unit_id:array_agg", "__count"]
+            ):
+                addressed[rnd.id] = (unit_ids, count)
+            for rnd, unit_ids in Submission._read_group(
+                domain + [("state", "in", ("approved", "received"))],
                 ["round_id"],
-                ["__count"],
-            )
-        )
-        by_round = {}
-        for rnd, state, count in groups:
-            by_round.setdefault(rnd.id, {})[state] = count
+                ["unit_id:array_agg"],
+            ):
+                done_units[rnd.id] = set(unit_ids)
+        Unit = self.env["vc.unit"]
         for rnd in self:
+            if isinstance(rnd.id, int):
+                unit_ids, total = addressed.get(rnd.id, ([], 0))
+            else:  # a new round in a form: only its lines in memory
+                unit_ids, total = rnd.line_ids.unit_id.ids, len(rnd.line_ids)
             states = by_round.get(rnd.id, {})
             approved = states.get("approved", 0)
             received = states.get("received", 0)
-            # what the user may see: every unit for the Department, their own
-            # for a unit's user (the counts above follow the same rules)
-            lines = rnd.sudo().line_ids.with_env(self.env)._filtered_access("read")
-            rnd.count_addressed = len(lines)
+            rnd.count_addressed = total
             rnd.count_submitted = states.get("submitted", 0)
             rnd.count_approved = approved
             rnd.count_received = received
             rnd.count_done = approved + received
-            rnd.count_late = late.get(rnd, 0)
-            rnd.progress = 100.0 * (approved + received) / len(lines) if lines else 0
-            done = (
-                rnd.sudo()
-                .submission_ids.filtered(lambda s: s.state in ("approved", "received"))
-                .unit_id
-            )
-            missing = rnd.sudo().line_ids.unit_id - done
+            rnd.count_late = late.get(rnd.id, 0)
+            rnd.progress = 100.0 * (approved + received) / total if total else 0
+            done = done_units.get(rnd.id, set())
             # a unit's user opening the round sees the units they may read
-            rnd.missing_unit_ids = missing.with_env(self.env)._filtered_access("read")
+            rnd.missing_unit_ids = Unit.browse(
+                sorted(u for u in set(unit_ids) if u not in done)
+            )._filtered_access("read")
 
     @api.depends_context("uid")
     @api.depends("state")
@@ -290,23 +300,97 @@ class VcSurveyRound(models.Model):
         if not self.dispatch_date:
             vals["dispatch_date"] = fields.Date.context_today(self)
         self.sudo().write(vals)
-        Submission = self.env["vc.survey.submission"]
-        submissions = Submission.create(
-            [self._prepare_submission_vals(line) for line in self.line_ids]
-        )
-        for sub in submissions:
-            self._notify_unit(sub)
+        Job = self.env["vc.survey.job"]
+        if len(self.line_ids) > Job._threshold():
+            job = Job._enqueue(
+                self,
+                "dispatch",
+                self.line_ids.ids,
+                _("Dispatch of %(round)s", round=self.name),
+            )
+            return job._queued_notification()
+        count = self._dispatch_lines(self.line_ids)
         self.message_post(
             body=_(
                 "Dispatched to %(count)s units; deadline %(deadline)s.",
-                count=len(submissions),
+                count=count,
                 deadline=self.deadline.strftime("%d/%m/%Y"),
             ),
             subtype_xmlid="mail.mt_note",
         )
         return True
 
-    def _prepare_submission_vals(self, line):
+    def _dispatch_lines(self, lines):
+        """Create the forms of ``lines`` (a batch of this round's lines) with
+        their followers, notification and activities: a constant number of
+        queries per batch, whatever its size. Units that already have their
+        form are skipped, so a batch can be run again safely. Returns how
+        many forms were created."""
+        self.ensure_one()
+        self.env.cr.execute(
+            "SELECT unit_id FROM vc_survey_submission WHERE round_id = %s",
+            [self.id],
+        )
+        existing = {row[0] for row in self.env.cr.fetchall()}
+        lines = lines.filtered(lambda line: line.unit_id.id not in existing)
+        if not lines:
+            return 0
+        Submission = self.env["vc.survey.submission"].with_context(
+            tracking_disable=True, mail_create_nosubscribe=True, mail_create_nolog=True
+        )
+        prefill = self._prefill_data(lines.unit_id)
+        submissions = Submission.create(
+            [self._prepare_submission_vals(line, prefill) for line in lines]
+        )
+        self._notify_units(submissions)
+        return len(submissions)
+
+    def _prefill_data(self, units):
+        """What the registry knows about ``units``, read in a few queries."""
+        units = units.sudo()
+        Endpoint = self.env["vc.endpoint"].sudo()
+        main = {}
+        for ep in Endpoint.search_read(
+            [("unit_id", "in", units.ids), ("network", "=", "province_district")],
+            ["unit_id", "location", "name", "ip_address"],
+        ):
+            main.setdefault(ep["unit_id"][0], ep)
+        communes = dict(
+            self.env["vc.unit"]
+            .sudo()
+            ._read_group(
+                [("parent_id", "in", units.ids)], ["parent_id"], ["id:array_agg"]
+            )
+        )
+        commune_endpoints = dict(
+            Endpoint._read_group(
+                [
+                    ("unit_id.parent_id", "in", units.ids),
+                    ("network", "=", "district_commune"),
+                ],
+                ["unit_id"],
+                ["__count"],
+            )
+        )
+        mcus = {}
+        for mcu in (
+            self.env["vc.mcu"]
+            .sudo()
+            .search_read(
+                [("owner_unit_id", "in", units.ids)], ["owner_unit_id", "ip_address"]
+            )
+        ):
+            mcus.setdefault(mcu["owner_unit_id"][0], mcu["ip_address"])
+        endpoint_counts = {}
+        for parent, ids in communes.items():
+            endpoint_counts[parent.id] = (len(ids), 0)
+        for commune, count in commune_endpoints.items():
+            parent = commune.sudo().parent_id.id
+            total, endpoints = endpoint_counts.get(parent, (0, 0))
+            endpoint_counts[parent] = (total, endpoints + count)
+        return {"main": main, "communes": endpoint_counts, "mcus": mcus}
+
+    def _prepare_submission_vals(self, line, prefill):
         """Prefill what the registry already knows about the unit."""
         unit = line.unit_id
         vals = {
@@ -315,59 +399,158 @@ class VcSurveyRound(models.Model):
             "form_type": line.form_type,
             "q_b_unit": unit.name,
         }
-        Endpoint = self.env["vc.endpoint"].sudo()
         if line.form_type == "district":
-            main = Endpoint.search(
-                [("unit_id", "=", unit.id), ("network", "=", "province_district")],
-                limit=1,
-            )
+            main = prefill["main"].get(unit.id)
             if main:
-                vals["q_i_1_location"] = main.location or main.name
-                vals["q_i_1_ip"] = main.ip_address
-            communes = unit.sudo().child_ids
-            vals["q_ii_1_communes"] = len(communes)
-            vals["q_ii_1_endpoints"] = Endpoint.search_count(
-                [("unit_id", "in", communes.ids), ("network", "=", "district_commune")]
-            )
-        else:
-            mcu = (
-                self.env["vc.mcu"]
-                .sudo()
-                .search([("owner_unit_id", "=", unit.id)], limit=1)
-            )
-            if mcu:
-                vals["q_c_5_mcu_ip"] = mcu.ip_address
+                vals["q_i_1_location"] = main["location"] or main["name"]
+                vals["q_i_1_ip"] = main["ip_address"]
+            communes, endpoints = prefill["communes"].get(unit.id, (0, 0))
+            vals["q_ii_1_communes"] = communes
+            vals["q_ii_1_endpoints"] = endpoints
+        elif unit.id in prefill["mcus"]:
+            vals["q_c_5_mcu_ip"] = prefill["mcus"][unit.id]
         return vals
 
-    def _notify_unit(self, submission):
-        unit = submission.unit_id.sudo()
-        people = unit.preparer_ids | unit.head_id | unit.deputy_ids
-        people |= unit.user_ids.filtered(
-            lambda u: u.has_group("hg_videoconf_survey.group_unit_preparer")
+    def _notify_units(self, submissions):
+        """Followers, the request message, its notifications and the preparers'
+        activities of ``submissions``, each created in one batch; e-mails are
+        queued for the mail queue, never sent inside the request."""
+        preparer_group = self.env.ref("hg_videoconf_survey.group_unit_preparer")
+        preparer_users = set(preparer_group.sudo().users.ids)
+        author = self.env.user.partner_id
+        subtypes = self.env["mail.message.subtype"].sudo()
+        comment = self.env.ref("mail.mt_comment")
+        default_subtypes = subtypes.search(
+            [
+                ("default", "=", True),
+                "|",
+                ("res_model", "=", submissions._name),
+                ("res_model", "=", False),
+            ]
+        ).filtered(lambda st: not st.internal)
+        todo = self.env.ref("mail.mail_activity_data_todo")
+        followers, messages, activities, recipients = [], [], [], []
+        # translated once: each _() call costs a lookup
+        request = _(
+            "The Department asks %(unit)s to fill in the survey form of %(round)s "
+            "and send it, signed off by the head, before %(deadline)s."
         )
-        submission.message_subscribe(partner_ids=people.partner_id.ids)
-        preparers = (unit.preparer_ids or unit.user_ids).filtered(
-            lambda u: u.has_group("hg_videoconf_survey.group_unit_preparer")
+        summary = _("Fill in the survey form")
+        model_id = self.env["ir.model"]._get_id(submissions._name)
+        reply_to = submissions._notify_get_reply_to(
+            default=self.env.user.email_formatted
         )
-        submission.message_post(
-            body=Markup("<p>%s</p>")
-            % _(
-                "The Department asks %(unit)s to fill in the survey form of "
-                "%(round)s and send it, signed off by the head, before %(deadline)s.",
-                unit=unit.name,
-                round=self.name,
-                deadline=self.deadline.strftime("%d/%m/%Y"),
-            ),
-            partner_ids=preparers.partner_id.ids,
-            subtype_xmlid="mail.mt_comment",
-        )
-        for user in preparers:
-            submission.activity_schedule(
-                "mail.mail_activity_data_todo",
-                date_deadline=self.deadline,
-                summary=_("Fill in the survey form"),
-                user_id=user.id,
+        email_from = self.env.user.email_formatted
+        deadline = self.deadline.strftime("%d/%m/%Y")
+        for sub in submissions:
+            unit = sub.unit_id.sudo()
+            people = unit.preparer_ids | unit.head_id | unit.deputy_ids
+            people |= unit.user_ids.filtered(lambda u: u.id in preparer_users)
+            preparers = (unit.preparer_ids or unit.user_ids).filtered(
+                lambda u: u.id in preparer_users
             )
+            partners = (people.partner_id | author).ids
+            followers += [
+                {
+                    "res_model": sub._name,
+                    "res_id": sub.id,
+                    "partner_id": pid,
+                    "subtype_ids": [(6, 0, default_subtypes.ids)],
+                }
+                for pid in partners
+            ]
+            messages.append(
+                {
+                    "model": sub._name,
+                    "res_id": sub.id,
+                    "record_name": sub.display_name,
+                    "message_type": "comment",
+                    "subtype_id": comment.id,
+                    "author_id": author.id,
+                    "email_from": email_from,
+                    "reply_to": reply_to.get(sub.id) or email_from,
+                    "body": Markup("<p>%s</p>")
+                    % (
+                        request
+                        % {"unit": unit.name, "round": self.name, "deadline": deadline}
+                    ),
+                    "partner_ids": [(6, 0, preparers.partner_id.ids)],
+                }
+            )
+            recipients.append(preparers)
+            activities += [
+                {
+                    "res_model_id": model_id,
+                    "res_id": sub.id,
+                    "activity_type_id": todo.id,
+                    "date_deadline": self.deadline,
+                    "summary": summary,
+                    "user_id": user.id,
+                    "automated": True,
+                    "note": todo.default_note,
+                }
+                for user in preparers
+            ]
+        self.env["mail.followers"].sudo().create(followers)
+        messages = self.env["mail.message"].sudo().create(messages)
+        self._queue_notifications(messages, recipients)
+        # the message already tells the preparers: no second e-mail per activity
+        # the followers are in already (vc_survey_round_jobs.message_subscribe)
+        self.env["mail.activity"].sudo().with_context(
+            mail_activity_quick_update=True, vc_followers_inserted=True
+        ).create(activities)
+
+    def _queue_notifications(self, messages, recipients):
+        """Inbox notifications, or e-mails left in the mail queue, for each
+        message's recipients (users in ``recipients``, one recordset per
+        message)."""
+        notifications, mails = [], []
+        everyone = self.env["res.users"].sudo().union(*recipients)
+        everyone.mapped("notification_type")  # read once for all (prefetch)
+        everyone.partner_id.mapped("email")
+        for message, users in zip(messages, recipients, strict=True):
+            for user in users:
+                if user.notification_type == "inbox":
+                    notifications.append(
+                        {
+                            "mail_message_id": message.id,
+                            "res_partner_id": user.partner_id.id,
+                            "notification_type": "inbox",
+                            "is_read": False,
+                        }
+                    )
+                elif user.partner_id.email:
+                    mails.append((message, user.partner_id))
+        if mails:
+            subject = _("Survey form of %(round)s", round=self.name)
+            created = (
+                self.env["mail.mail"]
+                .sudo()
+                .create(
+                    [
+                        {
+                            "mail_message_id": message.id,
+                            "body_html": message.body,
+                            "subject": subject,
+                            "recipient_ids": [(6, 0, partner.ids)],
+                            "auto_delete": True,
+                            "state": "outgoing",
+                        }
+                        for message, partner in mails
+                    ]
+                )
+            )
+            notifications += [
+                {
+                    "mail_message_id": message.id,
+                    "res_partner_id": partner.id,
+                    "notification_type": "email",
+                    "notification_status": "ready",
+                    "mail_mail_id": mail.id,
+                }
+                for (message, partner), mail in zip(mails, created, strict=True)
+            ]
+        self.env["mail.notification"].sudo().create(notifications)
 
     def action_view_submissions(self):
         self.ensure_one()

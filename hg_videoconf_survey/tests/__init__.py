@@ -6,3 +6,5 @@ from . import test_security
 
 from . import test_workflow_ui
 from . import test_documents_ui
+
+from . import test_scale, test_jobs
