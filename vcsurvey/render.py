@@ -21,7 +21,6 @@ import base64
 import glob
 import io
 import json
-
 import logging
 import os
 import pickle
