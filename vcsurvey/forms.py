@@ -52,7 +52,17 @@ KINDS = (
     "choice",
     "operators",
     "incidents",
+    # XLSForm kinds (select_one is "choice")
+    "decimal",
+    "date",
+    "select_multiple",
+    "note",
+    "repeat",
 )
+# Kinds answered by a list of lines (dicts keyed by the columns' codes).
+LINE_KINDS = ("operators", "incidents", "repeat")
+# Kinds whose answer is one of / some of ``choices``.
+CHOICE_KINDS = ("yesno", "status", "choice", "select_multiple")
 FORM_TYPES = ("district", "center")
 CURRENT_VERSION = "2017"
 
@@ -186,15 +196,36 @@ class Question:
     line: str = ""
     short: str = ""
     min_items: int = 0
+    # XLSForm attributes (expressions in the subset of vcsurvey.expressions)
+    constraint: str = ""
+    constraint_message: str = ""
+    constraint_message_en: str = ""
+    relevant: str = ""
+    required_expr: str = ""
+    required_message: str = ""
+    required_message_en: str = ""
+    default: str = ""
+    appearance: str = ""
+    role: str = ""
+    columns: tuple[Question, ...] = ()
+    max_items: int = 0
+    list_name: str = ""
+    hint_en: str = ""
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"{self.code}: unknown kind {self.kind!r}")
-        if self.kind in ("status", "yesno", "choice") and not self.choices:
+        if self.kind in CHOICE_KINDS and not self.choices:
             raise ValueError(f"{self.code}: a {self.kind} question needs choices")
         if not self.field:
             # frozen: the derived default has to bypass __setattr__
             object.__setattr__(self, "field", field_name(self.code))
+        if self.kind in ("operators", "incidents") and not self.columns:
+            object.__setattr__(self, "columns", _default_columns(self.kind))
+        if self.kind == "repeat" and not self.columns:
+            raise ValueError(f"{self.code}: a repeat needs columns")
+        if not self.list_name and self.choices:
+            object.__setattr__(self, "list_name", _default_list_name(self))
 
     @property
     def ref(self) -> str:
@@ -217,6 +248,39 @@ class Question:
         raise KeyError(value)
 
 
+def _default_columns(kind: str) -> tuple[Question, ...]:
+    """The lines of the 2017 "operators"/"incidents" answers as columns."""
+    if kind == "operators":
+        kinds = {"phone": "phone", "email": "email"}
+        required = ("name", "phone", "email")
+        fields = OPERATOR_FIELDS
+    else:
+        kinds = {"count": "integer"}
+        required = ("symptom",)
+        fields = INCIDENT_FIELDS
+    return tuple(
+        Question(
+            key,
+            label,
+            kinds.get(key, "char"),
+            key in required,
+            text_en=label_en,
+            field=key,
+        )
+        for key, label, label_en in fields
+    )
+
+
+def _default_list_name(question: Question) -> str:
+    if question.choices == STATUS_CHOICES:
+        return "status"
+    if question.choices == YESNO_CHOICES:
+        return "yesno"
+    if question.choices == CHECK_TIME_CHOICES:
+        return "check_time"
+    return "list_" + question.field.removeprefix("q_")
+
+
 def _is_number(part: str) -> bool:
     # Roman part numbers ("I", "II") count as numbers in a printed reference.
     return part.isdigit() or (part != "" and set(part) <= set("IVX"))
@@ -230,6 +294,7 @@ class Section:
     title: str
     children: tuple[Section | Question, ...]
     title_en: str = ""
+    relevant: str = ""  # XLSForm group relevance: hides all its questions
 
     def questions(self) -> tuple[Question, ...]:
         """All questions below this section, depth-first in printed order."""
@@ -264,6 +329,11 @@ class FormDefinition:
     signoff: tuple[tuple[str, str], ...]
     guidance_title: str = "A. Hướng dẫn chung"
     title_en: str = ""
+    # XLSForm settings: form_id, a name for lists, and the summary template
+    # ("2017": the hand-written 2017 narrative; "generic" otherwise).
+    code: str = ""
+    name: str = ""
+    summary: str = "generic"
 
     def __post_init__(self) -> None:
         codes = [q.code for q in self.questions()]
@@ -393,10 +463,22 @@ def _provider_section() -> Section:
     )
 
 
-def _status(code: str, text: str, text_en: str, bullet: str = "+") -> Question:
+def _status(
+    code: str, text: str, text_en: str, bullet: str = "+", role: str = ""
+) -> Question:
     return Question(
-        code, text, "status", True, STATUS_CHOICES, text_en=text_en, bullet=bullet
+        code,
+        text,
+        "status",
+        True,
+        STATUS_CHOICES,
+        text_en=text_en,
+        bullet=bullet,
+        role=role,
     )
+
+
+_NETWORKS = {"I": "province_district", "II": "district_commune"}
 
 
 def _yesno(
@@ -416,6 +498,7 @@ def _yesno(
 
 def _devices(prefix: str) -> Section:
     number = prefix.rsplit(".", maxsplit=1)[-1]
+    network = _NETWORKS[prefix.split(".", 1)[0]]
     return Section(
         prefix,
         f"{number}. Tình trạng hoạt động của các thiết bị tại điểm cầu",
@@ -424,21 +507,25 @@ def _devices(prefix: str) -> Section:
                 f"{prefix}.camera",
                 "Tình trạng hoạt động của thiết bị Camera",
                 "Camera status",
+                role=f"status:{network}:camera",
             ),
             _status(
                 f"{prefix}.microphone",
                 "Tình trạng hoạt động của bộ Micro",
                 "Microphone set status",
+                role=f"status:{network}:microphone",
             ),
             _status(
                 f"{prefix}.audio",
                 "Tình trạng hoạt động của thiết bị Âm thanh cuộc họp",
                 "Meeting audio equipment status",
+                role=f"status:{network}:audio",
             ),
             _status(
                 f"{prefix}.vcs",
                 "Tình trạng hoạt động của thiết bị đầu cuối VCS",
                 "VCS terminal status",
+                role=f"status:{network}:vcs",
             ),
         ),
         title_en=f"{number}. Status of the endpoint's devices",
@@ -464,6 +551,7 @@ def _common_tail(part: str, first: int) -> tuple[Question, ...]:
             "Tình trạng hoạt động chung của hệ thống",
             "Overall system status",
             bullet(0),
+            role=f"status:{_NETWORKS[part]}:overall",
         ),
         _yesno(
             code(1),
@@ -574,6 +662,16 @@ def _district_2017() -> FormDefinition:
                         text_en="Number of endpoints",
                         bullet="+",
                         line=endpoints_line,
+                        constraint=". >= ${II.1.communes} - "
+                        "${II.1.communes_without_endpoint} or "
+                        "${II.1.communes_without_endpoint} > ${II.1.communes}",
+                        constraint_message="${II.1.endpoints} điểm cầu ít hơn số xã "
+                        "đã có điểm cầu (${II.1.communes} xã - "
+                        "${II.1.communes_without_endpoint} xã chưa có điểm cầu).",
+                        constraint_message_en="${II.1.endpoints} endpoint(s) are "
+                        "fewer than the communes that have one (${II.1.communes} "
+                        "communes - ${II.1.communes_without_endpoint} without an "
+                        "endpoint).",
                     ),
                     Question(
                         "II.1.communes",
@@ -582,6 +680,11 @@ def _district_2017() -> FormDefinition:
                         True,
                         text_en="Number of commune People's Committees",
                         line=endpoints_line,
+                        constraint=". >= 1",
+                        constraint_message="${II.1.communes} nhỏ hơn 1: một huyện "
+                        "có ít nhất một UBND cấp xã.",
+                        constraint_message_en="${II.1.communes} is less than 1: a "
+                        "district has at least one commune.",
                     ),
                     Question(
                         "II.1.communes_without_endpoint",
@@ -590,6 +693,11 @@ def _district_2017() -> FormDefinition:
                         True,
                         text_en="Communes without an endpoint",
                         bullet="+",
+                        constraint=". <= ${II.1.communes}",
+                        constraint_message="${II.1.communes_without_endpoint} lớn "
+                        "hơn số lượng UBND cấp xã (${II.1.communes}).",
+                        constraint_message_en="${II.1.communes_without_endpoint} is "
+                        "more than the number of communes (${II.1.communes}).",
                     ),
                     Question(
                         "II.1.reason",
@@ -597,6 +705,12 @@ def _district_2017() -> FormDefinition:
                         "text",
                         text_en="Reason",
                         short="Lý do xã chưa có điểm cầu",
+                        required_expr="${II.1.communes_without_endpoint} > 0",
+                        required_message="cần nêu lý do "
+                        "${II.1.communes_without_endpoint} xã chưa có điểm cầu.",
+                        required_message_en="give the reason why "
+                        "${II.1.communes_without_endpoint} commune(s) have no "
+                        "endpoint.",
                     ),
                     Question(
                         "II.1.meetings",
@@ -640,6 +754,9 @@ def _district_2017() -> FormDefinition:
         ),
         signoff=_SIGNOFF,
         title_en="Survey of the electronic meeting system (districts and city)",
+        code="vc_2017_district",
+        name="Phiếu khảo sát UBND huyện, thành phố 2017",
+        summary="2017",
     )
 
 
@@ -666,6 +783,12 @@ def _center_2017() -> FormDefinition:
                 True,
                 hint="(nếu không có số liệu chính xác thì có thể ước tính)",
                 text_en="Online sessions controlled (may be estimated)",
+                constraint=". >= ${C.1.level4} + ${C.1.level3} + ${C.1.level2}",
+                constraint_message="các số liệu trong đó (Liên thông 4 cấp, Liên "
+                "thông 3 cấp, Liên thông 2 cấp) cộng lại lớn hơn tổng số "
+                "${C.1.sessions}.",
+                constraint_message_en="the of-which figures (4-level, 3-level, "
+                "2-level) add up to more than the total ${C.1.sessions}.",
             ),
             Section(
                 "C.1.of_which",
@@ -832,6 +955,9 @@ def _center_2017() -> FormDefinition:
         sections=(_provider_section(), survey),
         signoff=_SIGNOFF,
         title_en="Survey of the online meeting systems (provincial IT centre)",
+        code="vc_2017_center",
+        name="Phiếu khảo sát Trung tâm CNTT&TT 2017",
+        summary="2017",
     )
 
 
@@ -859,3 +985,126 @@ def get_form(form_type: str, version: str = CURRENT_VERSION) -> FormDefinition:
             f"no {form_type} form in version {version!r}; "
             f"known versions: {', '.join(versions())}"
         ) from None
+
+
+# ------------------------------------------------------- definition as data ---
+
+DEFINITION_FORMAT = 1
+
+
+def _question_to_dict(question: Question) -> dict[str, object]:
+    data: dict[str, object] = {"type": "question"}
+    for spec in dataclasses.fields(Question):
+        value = getattr(question, spec.name)
+        if spec.name == "field" and value == field_name(question.code):
+            continue
+        if spec.name == "choices":
+            if value:
+                data["choices"] = [
+                    {"value": c.value, "label": c.label, "label_en": c.label_en}
+                    for c in value
+                ]
+            continue
+        if spec.name == "columns":
+            if value:
+                data["columns"] = [_question_to_dict(column) for column in value]
+            continue
+        if spec.name in ("code", "text", "kind") or value != spec.default:
+            data[spec.name] = value
+    return data
+
+
+def _question_from_dict(data: dict[str, object]) -> Question:
+    values = {k: v for k, v in data.items() if k != "type"}
+    choices = values.pop("choices", ())
+    columns = values.pop("columns", ())
+    known = {spec.name for spec in dataclasses.fields(Question)}
+    unknown = set(values) - known
+    if unknown:
+        raise ValueError(f"unknown question attributes: {sorted(unknown)}")
+    return Question(
+        **values,  # type: ignore[arg-type]
+        choices=tuple(
+            Choice(str(c["value"]), str(c["label"]), str(c.get("label_en", "")))
+            for c in choices  # type: ignore[union-attr]
+        ),
+        columns=tuple(_question_from_dict(c) for c in columns),  # type: ignore[union-attr]
+    )
+
+
+def _section_to_dict(section: Section) -> dict[str, object]:
+    return {
+        "type": "section",
+        "code": section.code,
+        "title": section.title,
+        "title_en": section.title_en,
+        "relevant": section.relevant,
+        "children": [
+            _section_to_dict(c) if isinstance(c, Section) else _question_to_dict(c)
+            for c in section.children
+        ],
+    }
+
+
+def _section_from_dict(data: dict[str, object]) -> Section:
+    children = tuple(
+        _section_from_dict(c) if c.get("type") == "section" else _question_from_dict(c)
+        for c in data["children"]  # type: ignore[union-attr]
+    )
+    return Section(
+        str(data["code"]),
+        str(data["title"]),
+        children,
+        str(data.get("title_en", "")),
+        str(data.get("relevant", "")),
+    )
+
+
+def definition_to_dict(form: FormDefinition) -> dict[str, object]:
+    """``form`` as plain JSON-safe data (see :func:`definition_from_dict`)."""
+    return {
+        "format": DEFINITION_FORMAT,
+        "code": form.code,
+        "name": form.name,
+        "form_type": form.form_type,
+        "version": form.version,
+        "summary": form.summary,
+        "title": form.title,
+        "title_en": form.title_en,
+        "audience": form.audience,
+        "issued_with": form.issued_with,
+        "guidance_title": form.guidance_title,
+        "guidance": list(form.guidance),
+        "signoff": [list(pair) for pair in form.signoff],
+        "sections": [_section_to_dict(section) for section in form.sections],
+    }
+
+
+def definition_from_dict(data: dict[str, object]) -> FormDefinition:
+    """The :class:`FormDefinition` of :func:`definition_to_dict`'s output.
+
+    Raises ValueError (or KeyError/TypeError for a malformed document).
+    """
+    if data.get("format") != DEFINITION_FORMAT:
+        raise ValueError(f"unknown definition format {data.get('format')!r}")
+    return FormDefinition(
+        form_type=str(data["form_type"]),
+        version=str(data["version"]),
+        title=str(data["title"]),
+        audience=str(data.get("audience", "")),
+        issued_with=str(data.get("issued_with", "")),
+        guidance=tuple(str(g) for g in data.get("guidance", ())),  # type: ignore[union-attr]
+        sections=tuple(
+            _section_from_dict(s)
+            for s in data["sections"]  # type: ignore[union-attr]
+        ),
+        signoff=tuple(
+            (str(t), str(h))
+            for t, h in data.get("signoff", ())  # type: ignore[union-attr,misc]
+        ),
+        guidance_title=str(data.get("guidance_title", "")),
+        title_en=str(data.get("title_en", "")),
+        code=str(data.get("code", "")),
+        name=str(data.get("name", "")),
+        summary=str(data.get("summary", "generic")),
+    )
