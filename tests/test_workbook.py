@@ -313,7 +313,7 @@ def test_simple_bounds():
     """Only simple bound constraints become Excel validation bounds."""
     assert workbook.simple_bounds(". >= 0 and . <= 100") == (0, 100)
     assert workbook.simple_bounds(".>=1") == (1, None)
-    assert workbook.simple_bounds(". < 10") == (None, 9)
+    assert workbook.simple_bounds(". < 10") == (None, 10)
     assert workbook.simple_bounds(". >= ${x}") is None
     assert workbook.simple_bounds("regex(., '^a')") is None
 

@@ -58,7 +58,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter, quote_sheetname
-from openpyxl.utils.cell import coordinate_from_string, range_boundaries
+from openpyxl.utils.cell import range_boundaries
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -335,36 +335,42 @@ def parse_date(value: object) -> date | None:
 def _from_cell(column: Column, value: object) -> tuple[object, str | None]:
     """(answer, Vietnamese error or None) of one non-blank cell value."""
     kind = column.kind
-    if kind in TEXT_KINDS or kind not in (*NUMBER_KINDS, *CHOICE_KINDS, "date"):
-        if isinstance(value, float) and value.is_integer():
-            return str(int(value)), None
-        if isinstance(value, datetime | date):
-            return forms.format_date(value), None
-        return str(value), None
     if kind in NUMBER_KINDS:
-        number: object = value
-        if isinstance(value, str):
-            number = parse_number(value)
-            if number is None:
-                return None, f"“{value}” không phải là một số."
-        if isinstance(number, bool) or not isinstance(number, int | float):
-            return None, f"“{value}” không phải là một số."
-        if isinstance(number, float) and not math.isfinite(number):
-            return None, f"“{value}” không phải là một số."
-        if isinstance(number, float) and number.is_integer():
-            number = int(number)
-        if kind == "integer" and not isinstance(number, int):
-            return None, f"“{value}” không phải là số nguyên."
-        return number, None
+        return _number_from(kind, value)
     if kind == "date":
         found = parse_date(value)
         if found is None:
             return None, f"“{value}” không phải là ngày (dd/mm/yyyy)."
         return found.isoformat(), None
-    if isinstance(value, bool) and kind == "yesno":
+    if kind in CHOICE_KINDS:
+        return _choice_from(column, value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value)), None
+    if isinstance(value, datetime | date):
+        return forms.format_date(value), None
+    return str(value), None
+
+
+def _number_from(kind: str, value: object) -> tuple[object, str | None]:
+    number: object = parse_number(value) if isinstance(value, str) else value
+    if (
+        isinstance(number, bool)
+        or not isinstance(number, int | float)
+        or (isinstance(number, float) and not math.isfinite(number))
+    ):
+        return None, f"“{value}” không phải là một số."
+    if isinstance(number, float) and number.is_integer():
+        number = int(number)
+    if kind == "integer" and not isinstance(number, int):
+        return None, f"“{value}” không phải là số nguyên."
+    return number, None
+
+
+def _choice_from(column: Column, value: object) -> tuple[object, str | None]:
+    if isinstance(value, bool) and column.kind == "yesno":
         return value, None
     text = str(value).strip()
-    if kind == "select_multiple":
+    if column.kind == "select_multiple":
         picked: list[str] = []
         for item in re.split(r"[;\n]", text):
             if item.strip():
@@ -377,7 +383,7 @@ def _from_cell(column: Column, value: object) -> tuple[object, str | None]:
     choice = _match_choice(column.choices, text)
     if choice is None:
         return None, _not_a_choice(text, column)
-    if kind == "yesno":
+    if column.kind == "yesno":
         return choice == "yes", None
     return choice, None
 
@@ -415,11 +421,11 @@ def simple_bounds(constraint: str) -> tuple[float | None, float | None] | None:
         if not match:
             return None
         op, raw = match.groups()
-        number = float(raw)
-        if op in (">=", ">"):
-            low = number if op == ">=" else number + (1 if "." not in raw else 0)
+        # a strict bound is kept loose in Excel; validation is exact
+        if op.startswith(">"):
+            low = float(raw)
         else:
-            high = number if op == "<=" else number - (1 if "." not in raw else 0)
+            high = float(raw)
     return low, high
 
 
@@ -752,7 +758,9 @@ def build_workbook(
     builder.names()
     _write_meta(builder.wb, meta, key)
     ws = builder.ws
-    for letter, width in zip("ABCDEFGHIJ", (7, 55, 30, 26, 20, 20, 20, 20, 20, 20)):
+    for letter, width in zip(
+        "ABCDEFGHIJ", (7, 55, 30, 26, 20, 20, 20, 20, 20, 20), strict=True
+    ):
         ws.column_dimensions[letter].width = width
     ws.protection.sheet = True  # no password: the locks only guide the hand
     ws.protection.formatColumns = False
@@ -991,9 +999,7 @@ def _scan_sheet(archive: zipfile.ZipFile, info: _SheetInfo, cells_left: int) -> 
                     if cells > cells_left:
                         raise _Refused(
                             f"Trang tính “{info.name}” có quá nhiều ô (hơn "
-                            f"{MAX_CELLS:,}); phiếu khảo sát nhỏ hơn nhiều.".replace(
-                                ",", "."
-                            )
+                            f"{MAX_CELLS} ô); phiếu khảo sát nhỏ hơn nhiều."
                         )
                 elif tag == "row":
                     info.rows += 1
@@ -1001,9 +1007,7 @@ def _scan_sheet(archive: zipfile.ZipFile, info: _SheetInfo, cells_left: int) -> 
                     if info.rows > MAX_ROWS:
                         raise _Refused(
                             f"Trang tính “{info.name}” có quá nhiều dòng (hơn "
-                            f"{MAX_ROWS:,} dòng); phiếu khảo sát nhỏ hơn nhiều.".replace(
-                                ",", "."
-                            )
+                            f"{MAX_ROWS} dòng); phiếu khảo sát nhỏ hơn nhiều."
                         )
                 elif tag == "mergeCell":
                     info.merges.append(element.get("ref", ""))
@@ -1457,7 +1461,7 @@ def report_workbook(
             for cell in ws[ws.max_row]:
                 if isinstance(cell.value, str) and cell.value.startswith("="):
                     cell.data_type = "s"
-    for letter, width in zip("ABCDE", (12, 18, 8, 22, 90)):
+    for letter, width in zip("ABCDE", (12, 18, 8, 22, 90), strict=True):
         ws.column_dimensions[letter].width = width
     out = io.BytesIO()
     wb.save(out)
