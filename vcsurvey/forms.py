@@ -1,10 +1,15 @@
-"""The two survey forms of the 2017 dispatch, as plain data.
+"""Survey form versions as plain data.
 
 A :class:`FormDefinition` holds everything printed on a paper form: title,
 audience, "issued with" line, general guidance (part A), the sections and
-questions of parts B and C, and the sign-off block.  Texts are the Vietnamese
-of the reference forms, character for character (including the paper's own
-quirks such as "24/7/2017của"), so that a printed form reproduces the paper.
+questions, and the sign-off block; plus the XLSForm attributes of issue 10
+(``constraint``, ``relevant``, ``required_expr``, ``default``, ``role``,
+repeat ``columns`` ...).  A version is data: it is read from an XLSForm
+workbook (:mod:`vcsurvey.xlsform`) and stored as the JSON of
+:func:`definition_to_dict` (:func:`definition_from_dict` reads it back
+exactly).  The two 2017 forms ship as ``data/forms/vc_2017_district.xlsx``
+and ``vc_2017_center.xlsx`` (:func:`get_form`); no question of theirs is
+written in Python.
 
 Text conventions:
 
@@ -14,30 +19,37 @@ Text conventions:
   number and without the trailing colon and dotted leader; the number or
   bullet is in ``Question.bullet`` and a printed parenthesis that follows the
   label is in ``Question.hint``.
-* Placeholders (``str.format`` style) are kept in the few texts that change
-  from round to round; render them with the ``render_*`` helpers:
+* Placeholders (``str.format`` style, only these; the XLSForm reader refuses
+  others) are kept in the texts that change from round to round; render them
+  with the ``render_*`` helpers:
 
   - ``FormDefinition.title``: ``{province_upper}`` and ``{year}``
     (the round's year), see :meth:`FormDefinition.render_title`;
   - ``FormDefinition.issued_with``: ``{number}``, ``{day}``, ``{month}``,
     ``{year}`` of the dispatch the form is attached to (a blank prints the
     paper's dotted leader), see :meth:`FormDefinition.render_issued_with`;
-  - ``FormDefinition.guidance[3]``: ``{cutoff}`` (dd/mm/yyyy), see
+  - ``FormDefinition.guidance``: ``{cutoff}`` (dd/mm/yyyy), see
     :meth:`FormDefinition.render_guidance`;
-  - question I.10: ``{next_year}`` = round year + 1, see :func:`render_text`
+  - question texts: ``{next_year}`` = round year + 1, see :func:`render_text`
     and :meth:`FormDefinition.render_question_text`.
 
 Answers (checked by :mod:`vcsurvey.validation`) are a dict keyed by question
-code: char/text/ip/email/phone a str, integer an int, percent an int or
-float, yesno a bool, status/choice a choice value, operators/incidents a list
-of dicts keyed as :data:`OPERATOR_FIELDS` / :data:`INCIDENT_FIELDS`.
+code, plain JSON-safe values: char/text/ip/email/phone a str, integer an int,
+decimal/percent an int or float, date an ISO "YYYY-MM-DD" str (a
+``datetime.date`` is accepted), yesno a bool, status/choice a choice value,
+select_multiple a list of choice values, repeat/operators/incidents a list of
+dicts keyed by the codes of the question's ``columns``; unanswered = key
+absent or None.  ``note`` questions take no answer.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
+import re
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 KINDS = (
     "char",
@@ -82,26 +94,6 @@ STATUS_CHOICES: tuple[Choice, ...] = (
     Choice("unstable", "Không ổn định", "Unstable"),
     Choice("not_working", "Không hoạt động", "Not working"),
 )
-# The device-status questions of the district form's two networks (part I:
-# province <-> district, part II: district <-> commune), by device; "overall"
-# is the whole system's status.  Consolidation and the addon's pivot lines
-# read the statuses through this one table.
-DEVICE_STATUS_CODES: dict[str, dict[str, str]] = {
-    "province_district": {
-        "camera": "I.3.camera",
-        "microphone": "I.3.microphone",
-        "audio": "I.3.audio",
-        "vcs": "I.3.vcs",
-        "overall": "I.4",
-    },
-    "district_commune": {
-        "camera": "II.2.camera",
-        "microphone": "II.2.microphone",
-        "audio": "II.2.audio",
-        "vcs": "II.2.vcs",
-        "overall": "II.3",
-    },
-}
 YESNO_CHOICES: tuple[Choice, ...] = (
     Choice("yes", "Có", "Yes"),
     Choice("no", "Không", "No"),
@@ -120,7 +112,7 @@ CHECK_TIME_CHOICES: tuple[Choice, ...] = (
 )
 
 # Keys of one line of an "operators" answer, with the labels printed in the
-# two officer boxes of question I.10 ("Thông tin cán bộ 1/2").
+# two officer boxes of the 2017 "operators" question ("Thông tin cán bộ 1/2").
 OPERATOR_FIELDS: tuple[tuple[str, str, str], ...] = (
     ("name", "Họ tên", "Name"),
     ("position", "Chức vụ", "Position"),
@@ -147,7 +139,7 @@ _DOTS_SHORT = "......"
 
 
 def field_name(code: str) -> str:
-    """Odoo field name of a question code: ``"I.3.camera"`` -> ``"q_i_3_camera"``."""
+    """Odoo field name of a question code: ``"B.name"`` -> ``"q_b_name"``."""
     return "q_" + code.lower().replace(".", "_")
 
 
@@ -403,588 +395,73 @@ def default_cutoff(year: int) -> date:
     return date(year, 12, 31)
 
 
-# ---------------------------------------------------------------- texts ---
+# ------------------------------------------------------- shipped versions ---
 
-_GUIDANCE: tuple[str, ...] = (
-    "1. Phạm vi khảo sát gồm các cơ quan, đơn vị được trang bị thiết bị hệ "
-    "thống giao ban điện trực tuyến trên địa bàn tỉnh.",
-    "2. Cán bộ đầu mối là cán bộ được giao nhiệm vụ vận hành hệ thống giao ban "
-    "điện tử tại các điểm cầu. (Được định nghĩa theo quyết định 1373/QĐ-UBND "
-    "ngày 24/7/2017).",
-    "3. Cán bộ kỹ thuật điều khiển cuộc họp là kỹ thuật viên có trách nhiệm "
-    "phối hợp với cán bộ quản lý phòng họp tại điểm cầu chủ tọa, chủ trì điều "
-    "khiển hệ thống trực tuyến theo diễn biến cuộc họp. (điểm cầu Văn phòng "
-    "UBND tỉnh và Văn phòng Tỉnh ủy). (Được định nghĩa theo quyết định "
-    "1373/QĐ-UBND ngày 24/7/2017).",
-    "4. Số liệu tính đến hết ngày {cutoff}.",
-)
-_ISSUED_WITH = (
-    "(Ban hành kèm theo công văn số:{number}/STTTT-CNTT ngày {day} tháng "
-    "{month} năm {year} của Sở Thông tin và Truyền thông tỉnh Hà Giang)"
-)
-_SIGNOFF: tuple[tuple[str, str], ...] = (
-    ("NGƯỜI LẬP BIỂU", "(Ký và ghi rõ họ tên)"),
-    ("THỦ TRƯỞNG ĐƠN VỊ", "(Ký, đóng dấu và ghi rõ họ tên)"),
-)
-# Printed verbatim, the missing space in "24/7/2017của" included.
-_DECISION_1373 = (
-    "Cán bộ đầu mối hoặc cán bộ kỹ thuật điều khiển cuộc họp có nhận và biết "
-    "quyết định 1373/QĐ-UBND ngày 24/7/2017của UBND tỉnh về việc ban hành quy "
-    "chế quản lý, vận hành và sử dụng các hệ thống giao ban điện tử trên địa "
-    "bàn tỉnh Hà Giang."
-)
-_DECISION_1373_SHORT = "Nhận và biết Quyết định 1373/QĐ-UBND ngày 24/7/2017"
-_DECISION_1373_EN = "Focal officer or technician received and knows Decision 1373"
-_UPGRADED = (
-    "Phòng họp giao ban điện tử đa phương tiện có được bổ sung, nâng cấp để "
-    "nâng cao chất lượng âm thanh, hình ảnh của hệ thống không"
-)
-_UPGRADED_SHORT = "Phòng họp được bổ sung, nâng cấp"
-_INCIDENTS = "Các sự cố gặp phải trong quá trình vận hành hệ thống"
-_INCIDENTS_HINT = "(liệt kê các sự cố, nguyên nhân)"
-_MAINTENANCE = "Nhu cầu kiểm tra, bảo dưỡng tại điểm cầu"
-_TRAINING = "Nhu cầu tập huấn đào tạo lại"
-_EFFICIENCY = "Dự kiến hiệu quả kinh tế so với phương thức họp truyền thống"
-_RECOMMENDATIONS = "Kiến nghị, đề xuất để nâng cao hiệu quả hoạt động của hệ thống"
+DATA_DIR = Path(__file__).resolve().parent / "data" / "forms"
+_FILE_NAME = re.compile(r"vc_(?P<version>[A-Za-z0-9_.-]+)_(?P<form_type>[a-z]+)\.xlsx")
 
 
-def _provider_section() -> Section:
-    return Section(
-        "B",
-        "B. Thông tin người cung cấp",
-        (
-            Question("B.name", "Họ tên", "char", True, text_en="Full name"),
-            Question("B.position", "Chức vụ", "char", text_en="Position"),
-            Question("B.unit", "Đơn vị công tác", "char", text_en="Unit"),
-            Question("B.phone", "Điện thoại", "phone", True, text_en="Phone"),
-            Question("B.email", "Email", "email", text_en="E-mail"),
-        ),
-        title_en="B. Information provider",
-    )
+def _shipped() -> dict[tuple[str, str], Path]:
+    found: dict[tuple[str, str], Path] = {}
+    for path in sorted(DATA_DIR.glob("vc_*.xlsx")):
+        match = _FILE_NAME.fullmatch(path.name)
+        if match:
+            found[(match["form_type"], match["version"])] = path
+    return found
 
 
-def _status(
-    code: str, text: str, text_en: str, bullet: str = "+", role: str = ""
-) -> Question:
-    return Question(
-        code,
-        text,
-        "status",
-        True,
-        STATUS_CHOICES,
-        text_en=text_en,
-        bullet=bullet,
-        role=role,
-    )
+@functools.lru_cache(maxsize=None)
+def _load(form_type: str, version: str) -> FormDefinition:
+    from .xlsform import read_xlsform  # xlsform imports this module
 
-
-_NETWORKS = {"I": "province_district", "II": "district_commune"}
-
-
-def _yesno(
-    code: str, text: str, text_en: str, bullet: str, short: str = ""
-) -> Question:
-    return Question(
-        code,
-        text,
-        "yesno",
-        True,
-        YESNO_CHOICES,
-        text_en=text_en,
-        bullet=bullet,
-        short=short,
-    )
-
-
-def _devices(prefix: str) -> Section:
-    number = prefix.rsplit(".", maxsplit=1)[-1]
-    network = _NETWORKS[prefix.split(".", 1)[0]]
-    return Section(
-        prefix,
-        f"{number}. Tình trạng hoạt động của các thiết bị tại điểm cầu",
-        (
-            _status(
-                f"{prefix}.camera",
-                "Tình trạng hoạt động của thiết bị Camera",
-                "Camera status",
-                role=f"status:{network}:camera",
-            ),
-            _status(
-                f"{prefix}.microphone",
-                "Tình trạng hoạt động của bộ Micro",
-                "Microphone set status",
-                role=f"status:{network}:microphone",
-            ),
-            _status(
-                f"{prefix}.audio",
-                "Tình trạng hoạt động của thiết bị Âm thanh cuộc họp",
-                "Meeting audio equipment status",
-                role=f"status:{network}:audio",
-            ),
-            _status(
-                f"{prefix}.vcs",
-                "Tình trạng hoạt động của thiết bị đầu cuối VCS",
-                "VCS terminal status",
-                role=f"status:{network}:vcs",
-            ),
-        ),
-        title_en=f"{number}. Status of the endpoint's devices",
-    )
-
-
-def _common_tail(part: str, first: int) -> tuple[Question, ...]:
-    """Overall status .. upgrade .. incidents .. needs .. efficiency.
-
-    Parts I and II print the same six questions, numbered from 4 (I.4-I.9)
-    and from 3 (II.3-II.8).
-    """
-
-    def code(offset: int) -> str:
-        return f"{part}.{first + offset}"
-
-    def bullet(offset: int) -> str:
-        return f"{first + offset}."
-
-    return (
-        _status(
-            code(0),
-            "Tình trạng hoạt động chung của hệ thống",
-            "Overall system status",
-            bullet(0),
-            role=f"status:{_NETWORKS[part]}:overall",
-        ),
-        _yesno(
-            code(1),
-            _UPGRADED,
-            "Meeting room upgraded for better sound and image",
-            bullet(1),
-            _UPGRADED_SHORT,
-        ),
-        Question(
-            code(2),
-            _INCIDENTS,
-            "incidents",
-            hint=_INCIDENTS_HINT,
-            text_en="Incidents during operation and their causes",
-            bullet=bullet(2),
-        ),
-        _yesno(code(3), _MAINTENANCE, "Needs inspection and maintenance", bullet(3)),
-        _yesno(code(4), _TRAINING, "Needs retraining", bullet(4)),
-        Question(
-            code(5),
-            _EFFICIENCY,
-            "text",
-            text_en="Expected economic efficiency against traditional meetings",
-            bullet=bullet(5),
-        ),
-    )
-
-
-def _district_2017() -> FormDefinition:
-    part_one = Section(
-        "C.I",
-        "I. Hệ thống giao ban trực tuyến giữa UBND tỉnh và UBND các huyện, "
-        "thành phố.",
-        (
-            Section(
-                "I.1",
-                "1. Thông tin chính:",
-                (
-                    Question(
-                        "I.1.location",
-                        "Địa điểm lắp đặt điểm cầu",
-                        "char",
-                        True,
-                        text_en="Endpoint location",
-                        bullet="+",
-                    ),
-                    Question(
-                        "I.1.ip",
-                        "Địa chỉ IP của điểm cầu",
-                        "ip",
-                        True,
-                        text_en="Endpoint IP address",
-                        bullet="+",
-                    ),
-                    Question(
-                        "I.1.meetings",
-                        "Số lượng cuộc họp trực tuyến",
-                        "integer",
-                        True,
-                        text_en="Number of online meetings",
-                        bullet="+",
-                    ),
-                ),
-                title_en="1. Main information",
-            ),
-            _yesno(
-                "I.2", _DECISION_1373, _DECISION_1373_EN, "2.", _DECISION_1373_SHORT
-            ),
-            _devices("I.3"),
-            *_common_tail("I", 4),
-            Question(
-                "I.10",
-                "Đăng ký cán bộ quản lý vận hành hệ thống giao ban điện tử năm "
-                "{next_year}.",
-                "operators",
-                True,
-                hint="(Đề nghị đơn vị bố trí ít nhất 02 cán bộ kỹ thuật vận hành)",
-                text_en="Officers operating the system next year (at least 2)",
-                bullet="10.",
-                short="Đăng ký cán bộ quản lý vận hành hệ thống giao ban điện tử",
-                min_items=2,
-            ),
-            Question(
-                "I.11",
-                _RECOMMENDATIONS,
-                "text",
-                text_en="Recommendations",
-                bullet="11.",
-            ),
-        ),
-        title_en="I. Province – district video-conference system",
-    )
-    endpoints_line = "Số lượng điểm cầu/ số lượng UBND cấp xã"
-    part_two = Section(
-        "C.II",
-        "II. Hệ thống giao ban trực tuyến giữa UBND các huyện, thành phố và các "
-        "xã, phường, thị trấn.",
-        (
-            Section(
-                "II.1",
-                "1. Thông tin chính:",
-                (
-                    Question(
-                        "II.1.endpoints",
-                        "Số lượng điểm cầu",
-                        "integer",
-                        True,
-                        text_en="Number of endpoints",
-                        bullet="+",
-                        line=endpoints_line,
-                        constraint=". >= ${II.1.communes} - "
-                        "${II.1.communes_without_endpoint} or "
-                        "${II.1.communes_without_endpoint} > ${II.1.communes}",
-                        constraint_message="${II.1.endpoints} điểm cầu ít hơn số xã "
-                        "đã có điểm cầu (${II.1.communes} xã - "
-                        "${II.1.communes_without_endpoint} xã chưa có điểm cầu).",
-                        constraint_message_en="${II.1.endpoints} endpoint(s) are "
-                        "fewer than the communes that have one (${II.1.communes} "
-                        "communes - ${II.1.communes_without_endpoint} without an "
-                        "endpoint).",
-                    ),
-                    Question(
-                        "II.1.communes",
-                        "Số lượng UBND cấp xã",
-                        "integer",
-                        True,
-                        text_en="Number of commune People's Committees",
-                        line=endpoints_line,
-                        constraint=". >= 1",
-                        constraint_message="${II.1.communes} nhỏ hơn 1: một huyện "
-                        "có ít nhất một UBND cấp xã.",
-                        constraint_message_en="${II.1.communes} is less than 1: a "
-                        "district has at least one commune.",
-                    ),
-                    Question(
-                        "II.1.communes_without_endpoint",
-                        "Số lượng xã chưa có điểm cầu",
-                        "integer",
-                        True,
-                        text_en="Communes without an endpoint",
-                        bullet="+",
-                        constraint=". <= ${II.1.communes}",
-                        constraint_message="${II.1.communes_without_endpoint} lớn "
-                        "hơn số lượng UBND cấp xã (${II.1.communes}).",
-                        constraint_message_en="${II.1.communes_without_endpoint} is "
-                        "more than the number of communes (${II.1.communes}).",
-                    ),
-                    Question(
-                        "II.1.reason",
-                        "Lý do",
-                        "text",
-                        text_en="Reason",
-                        short="Lý do xã chưa có điểm cầu",
-                        required_expr="${II.1.communes_without_endpoint} > 0",
-                        required_message="cần nêu lý do "
-                        "${II.1.communes_without_endpoint} xã chưa có điểm cầu.",
-                        required_message_en="give the reason why "
-                        "${II.1.communes_without_endpoint} commune(s) have no "
-                        "endpoint.",
-                    ),
-                    Question(
-                        "II.1.meetings",
-                        "Số lượng cuộc họp trực tuyến",
-                        "integer",
-                        True,
-                        text_en="Number of online meetings",
-                        bullet="+",
-                    ),
-                ),
-                title_en="1. Main information",
-            ),
-            _devices("II.2"),
-            *_common_tail("II", 3),
-            Question(
-                "II.9",
-                _RECOMMENDATIONS,
-                "text",
-                text_en="Recommendations",
-                bullet="9.",
-            ),
-        ),
-        title_en="II. District – commune video-conference system",
-    )
-    return FormDefinition(
-        form_type="district",
-        version="2017",
-        title="PHIẾU KHẢO SÁT TÌNH HÌNH HOẠT ĐỘNG HỆ THỐNG GIAO BAN ĐIỆN TỬ "
-        "TỈNH {province_upper} NĂM {year}.",
-        audience="(dành cho UBND các huyện, thành phố)",
-        issued_with=_ISSUED_WITH,
-        guidance=_GUIDANCE,
-        sections=(
-            _provider_section(),
-            Section(
-                "C",
-                "C. Thông tin khảo sát",
-                (part_one, part_two),
-                title_en="C. Survey",
-            ),
-        ),
-        signoff=_SIGNOFF,
-        title_en="Survey of the electronic meeting system (districts and city)",
-        code="vc_2017_district",
-        name="Phiếu khảo sát UBND huyện, thành phố 2017",
-        summary="2017",
-    )
-
-
-def _center_2017() -> FormDefinition:
-    technician = Section(
-        "C.1",
-        "1. Thông tin cán bộ kỹ thuật điều khiển cuộc họp trên hệ thống giao ban "
-        "trực tuyến.",
-        (
-            Question("C.1.name", "Họ tên", "char", True, text_en="Full name"),
-            Question("C.1.phone", "Số điện thoại", "phone", True, text_en="Phone"),
-            Question("C.1.email", "Địa chỉ Email", "email", text_en="E-mail"),
-            Question(
-                "C.1.endpoint",
-                "Điều khiển cuộc họp tại điểm cầu",
-                "char",
-                True,
-                text_en="Endpoint controlled",
-            ),
-            Question(
-                "C.1.sessions",
-                "Số lượng các phiên họp trực tuyến đã điều khiển",
-                "integer",
-                True,
-                hint="(nếu không có số liệu chính xác thì có thể ước tính)",
-                text_en="Online sessions controlled (may be estimated)",
-                constraint=". >= ${C.1.level4} + ${C.1.level3} + ${C.1.level2}",
-                constraint_message="các số liệu trong đó (Liên thông 4 cấp, Liên "
-                "thông 3 cấp, Liên thông 2 cấp) cộng lại lớn hơn tổng số "
-                "${C.1.sessions}.",
-                constraint_message_en="the of-which figures (4-level, 3-level, "
-                "2-level) add up to more than the total ${C.1.sessions}.",
-            ),
-            Section(
-                "C.1.of_which",
-                "Trong đó:",
-                (
-                    Question(
-                        "C.1.level4",
-                        "Liên thông 4 cấp",
-                        "integer",
-                        hint="(TW, tỉnh, huyện xã)",
-                        text_en="4-level (central, province, district, commune)",
-                        bullet="+",
-                    ),
-                    Question(
-                        "C.1.level3",
-                        "Liên thông 3 cấp",
-                        "integer",
-                        hint="(tỉnh, huyện xã)",
-                        text_en="3-level (province, district, commune)",
-                        bullet="+",
-                    ),
-                    Question(
-                        "C.1.level2",
-                        "Liên thông 2 cấp",
-                        "integer",
-                        hint="(tỉnh, huyện)",
-                        text_en="2-level (province, district)",
-                        bullet="+",
-                    ),
-                ),
-                title_en="Of which:",
-            ),
-        ),
-        title_en="1. Meeting control technician",
-    )
-    mcu = Section(
-        "C.5",
-        "5. Tình hình hoạt động của MCU (thiết bị điều khiển đa điểm).",
-        (
-            Question(
-                "C.5.mcu_ip", "Địa chỉ IP của MCU", "ip", True, text_en="MCU IP address"
-            ),
-            Question(
-                "C.5.operating_time",
-                "Thời gian hoạt động",
-                "char",
-                text_en="Operating time",
-            ),
-            Question(
-                "C.5.incidents",
-                "Các sự cố trong quá trình vận hành",
-                "text",
-                hint="(nếu có)",
-                text_en="Incidents during operation",
-            ),
-            Question(
-                "C.5.remedies",
-                "Biện pháp xử lý",
-                "text",
-                hint="(nếu có)",
-                text_en="Remedies",
-            ),
-            _yesno(
-                "C.5.maintenance", "Nhu cầu bảo dưỡng MCU", "MCU needs maintenance", ""
-            ),
-            Question(
-                "C.5.difficulties",
-                "Những khó khăn vướng mắc trong quá trình hoạt động của MCU",
-                "text",
-                text_en="Difficulties in operating the MCU",
-            ),
-            Question(
-                "C.5.recommendations",
-                "Kiến nghị",
-                "text",
-                hint="(nếu có)",
-                text_en="Recommendations on the MCU",
-            ),
-        ),
-        title_en="5. MCU (multipoint control unit) operation",
-    )
-    maintenance = Section(
-        "C.8",
-        "8. Nhu cầu bảo dưỡng",
-        (
-            _yesno(
-                "C.8.full",
-                "Bảo dưỡng, kiểm tra toàn bộ lại hệ thống",
-                "Maintenance and check of the whole system",
-                "+",
-            ),
-            Question(
-                "C.8.partial",
-                "Bảo dưỡng, kiểm tra một phần hệ thống",
-                "text",
-                hint="(xin chỉ rõ bảo dưỡng phần nào, điểm cầu nào)",
-                text_en="Maintenance of part of the system (which part, endpoint)",
-                bullet="+",
-            ),
-        ),
-        title_en="8. Maintenance needs",
-    )
-    survey = Section(
-        "C",
-        "C. Thông tin khảo sát",
-        (
-            technician,
-            _yesno(
-                "C.2", _DECISION_1373, _DECISION_1373_EN, "2.", _DECISION_1373_SHORT
-            ),
-            Question(
-                "C.3",
-                "Thời gian kiểm tra kết nối hệ thống",
-                "choice",
-                True,
-                CHECK_TIME_CHOICES,
-                text_en="When the connection is checked",
-                bullet="3.",
-            ),
-            Question(
-                "C.4",
-                "Ước tính tỷ lệ các điểm cầu tham gia kết nối không đúng thời gian "
-                "đã thông báo trước",
-                "percent",
-                True,
-                hint="(%)",
-                text_en="Estimated % of endpoints connecting late",
-                bullet="4.",
-                short="Tỷ lệ điểm cầu kết nối không đúng thời gian",
-            ),
-            mcu,
-            Question(
-                "C.6",
-                "Liệt kê các sự cố gặp phải trong quá trình điều khiển hệ thống "
-                "giao ban điện tử",
-                "incidents",
-                hint="(nêu rõ dấu hiệu sự cố, số lượng sự cố, nguyên nhân sự cố, "
-                "cách khắc phục sự cố)",
-                text_en="Incidents while controlling the system",
-                bullet="6.",
-                short="Các sự cố trong quá trình điều khiển hệ thống",
-            ),
-            _yesno("C.7", "Nhu cầu tập huấn, đào tạo", "Needs training", "7."),
-            maintenance,
-            Question(
-                "C.9",
-                "Kiến nghị, đề xuất",
-                "text",
-                hint="(nếu có)",
-                text_en="Recommendations",
-                bullet="9.",
-            ),
-        ),
-        title_en="C. Survey",
-    )
-    return FormDefinition(
-        form_type="center",
-        version="2017",
-        title="PHIẾU KHẢO SÁT TÌNH HÌNH HOẠT ĐỘNG CÁC HỆ THỐNG GIAO BAN TRỰC "
-        "TUYẾN TỈNH {province_upper} NĂM {year}.",
-        audience="(Dành riêng cho Trung tâm CNTT&TT tỉnh Hà Giang)",
-        issued_with=_ISSUED_WITH,
-        guidance=_GUIDANCE,
-        sections=(_provider_section(), survey),
-        signoff=_SIGNOFF,
-        title_en="Survey of the online meeting systems (provincial IT centre)",
-        code="vc_2017_center",
-        name="Phiếu khảo sát Trung tâm CNTT&TT 2017",
-        summary="2017",
-    )
-
-
-_FORMS: dict[tuple[str, str], FormDefinition] = {
-    ("district", "2017"): _district_2017(),
-    ("center", "2017"): _center_2017(),
-}
+    path = _shipped()[(form_type, version)]
+    return read_xlsform(path.read_bytes(), path.name)
 
 
 def versions() -> tuple[str, ...]:
-    """Known form versions, oldest first."""
-    return tuple(sorted({version for _, version in _FORMS}))
+    """Versions shipped with the core (XLSForm files), oldest first."""
+    return tuple(sorted({version for _, version in _shipped()}))
 
 
 def get_form(form_type: str, version: str = CURRENT_VERSION) -> FormDefinition:
-    """The form definition of ``form_type`` in ``version`` (ValueError if none)."""
+    """The shipped form ``form_type`` in ``version`` (ValueError if none).
+
+    The shipped versions are the XLSForm workbooks of ``vcsurvey/data/forms``
+    (``vc_<version>_<form_type>.xlsx``), read once by
+    :func:`vcsurvey.xlsform.read_xlsform`; the same object is returned on
+    every call.
+    """
     if form_type not in FORM_TYPES:
         raise ValueError(
             f"unknown form type {form_type!r}; expected one of {', '.join(FORM_TYPES)}"
         )
-    try:
-        return _FORMS[(form_type, version)]
-    except KeyError:
+    if (form_type, version) not in _shipped():
         raise ValueError(
             f"no {form_type} form in version {version!r}; "
             f"known versions: {', '.join(versions())}"
-        ) from None
+        )
+    return _load(form_type, version)
+
+
+def device_status_codes(form: FormDefinition) -> dict[str, dict[str, str]]:
+    """{network: {device: question code}} from the ``status:<network>:<device>``
+    consolidation roles (``vc_role``) of ``form``'s questions."""
+    found: dict[str, dict[str, str]] = {}
+    for question in form.questions():
+        parts = question.role.split(":")
+        if len(parts) == 3 and parts[0] == "status":
+            found.setdefault(parts[1], {})[parts[2]] = question.code
+    return found
+
+
+def __getattr__(name: str) -> object:
+    # DEVICE_STATUS_CODES: the device-status questions of the 2017 district
+    # form's two networks (province <-> district, district <-> commune), by
+    # device; "overall" is the whole system's status.  It is read from the shipped 2017 district form's roles,
+    # lazily: reading the workbook at import would import xlsform first.
+    if name == "DEVICE_STATUS_CODES":
+        return device_status_codes(get_form("district", CURRENT_VERSION))
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # ------------------------------------------------------- definition as data ---
