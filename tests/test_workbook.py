@@ -828,3 +828,40 @@ def test_defined_names_survive_openpyxl_validation():
     """Every produced name is accepted by openpyxl's DefinedName."""
     for code in ("q1", "my-name", "I.3.camera", "ns:x"):
         DefinedName(workbook.defined_name(code), attr_text="'S'!$A$1")
+
+
+# -------------------------------------------------------------------- CLI ---
+
+
+def test_cli_workbook_and_import(tmp_path, capsys):
+    """`workbook` writes a file; `import-workbook` prints the report."""
+    from vcsurvey import cli
+
+    answers = tmp_path / "answers.json"
+    answers.write_text('{"C.4": 12, "C.3": "one_hour_before"}', encoding="utf-8")
+    args = ["workbook", "--form", "center", "-o", str(tmp_path), "--unit-id", "12"]
+    status = cli.main(
+        [*args, "--unit-name", "Trung tâm", "--key", "k", "--answers", str(answers)]
+    )
+    assert status == 0
+    (path,) = tmp_path.glob("phieu-*.xlsx")
+    capsys.readouterr()
+    status = cli.main(["import-workbook", str(path), "--form", "center", "--key", "k"])
+    out = capsys.readouterr().out
+    assert status == 0
+    assert '"C.4": 12' in out and "THIẾU" in out
+    status = cli.main(
+        [
+            "import-workbook",
+            str(path),
+            "--form",
+            "center",
+            "--key",
+            "k",
+            "--unit-id",
+            "9",
+        ]
+    )
+    captured = capsys.readouterr()
+    assert status == 2
+    assert "Trung tâm" in captured.out and "nothing imported" in captured.err

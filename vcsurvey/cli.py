@@ -260,6 +260,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub = add("summary", "the consolidated summary of a round", cmd_summary, "pdf,xlsx")
     sub.add_argument("input", help="round data (JSON or YAML)")
+    from vcsurvey.cli_offline import register_offline  # workbook, import-workbook
+
+    register_offline(commands)
     return parser
 
 

@@ -1083,21 +1083,25 @@ def _check_ties(meta: Mapping[str, str], expected: Mapping[str, Any]) -> None:
     def differs(key: str) -> bool:
         return key in expected and str(expected[key]) != meta.get(key, "")
 
+    def named(key: str, id_key: str) -> str:
+        return str(expected.get(key) or f"mã {expected.get(id_key, '?')}")
+
     if differs("unit_id"):
         raise _Refused(
             f"Tệp này là phiếu của đơn vị “{meta.get('unit_name', '?')}”, không phải "
-            f"của đơn vị “{expected.get('unit_name', '?')}”."
+            f"của đơn vị “{named('unit_name', 'unit_id')}”."
         )
     if differs("round_id"):
         raise _Refused(
             f"Tệp này thuộc đợt khảo sát “{meta.get('round_name', '?')}”, không phải "
-            f"đợt “{expected.get('round_name', '?')}”."
+            f"đợt “{named('round_name', 'round_id')}”."
         )
     if differs("form_id") or differs("form_code") or differs("form_version"):
         raise _Refused(
             f"Tệp này dùng mẫu phiếu “{meta.get('form_code', '?')}” phiên bản "
             f"{meta.get('form_version', '?')}, không phải mẫu của phiếu cần nhập "
-            f"(“{expected.get('form_code', '?')}”): hãy tải lại phiếu."
+            f"(“{expected.get('form_code') or expected.get('form_id', '?')}”): hãy "
+            "tải lại phiếu."
         )
 
 
