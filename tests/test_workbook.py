@@ -177,29 +177,7 @@ def _target(wb: openpyxl.Workbook, code: str) -> tuple[Any, str]:
 
 def fill(data: bytes, answers: dict[str, object], form: Any) -> bytes:
     """Fill a workbook by its defined names only, as any tool would."""
-    wb = openpyxl.load_workbook(io.BytesIO(data))
-    for code, value in answers.items():
-        question = form.question(code)
-        ws, ref = _target(wb, code)
-        column = workbook._column(question, code)
-        if question.kind in workbook.REPEAT_KINDS:
-            first = ws[ref][0]
-            header = {c.value: c.column for c in first}
-            for number, line in enumerate(value or [], start=1):
-                for key, item in line.items():
-                    col = header[f"{code}.{key}"]
-                    inner = workbook.Column(key, key, "char")
-                    ws.cell(first[0].row + number, col).value = workbook._to_cell(
-                        inner, item
-                    )
-            continue
-        cell = ws[ref]
-        cell.value = workbook._to_cell(column, value)
-        if isinstance(cell.value, str) and cell.value.startswith("="):
-            cell.data_type = "s"
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return workbook.fill_workbook(data, form, answers)
 
 
 def edit(data: bytes, change) -> bytes:

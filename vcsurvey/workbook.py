@@ -1470,3 +1470,46 @@ def report_workbook(
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def fill_workbook(
+    data: bytes, form: Any, answers: Mapping[str, object], *, clear: bool = False
+) -> bytes:
+    """Write ``answers`` into a workbook through its defined names only.
+
+    What any tool can do with the file (tests, benchmarks, scripts): each
+    answer goes to the cell its question's name points at, each repeat line
+    to the next row of its table, by the header ``<repeat>.<inner>``.  With
+    ``clear`` every other answer cell is emptied first.
+    """
+    wb = load_workbook(io.BytesIO(data))
+    names = {d.name: d for d in wb.defined_names.definedName}
+    for question in form.questions():
+        if not _answerable(question):
+            continue
+        if question.code not in answers and not clear:
+            continue
+        value = answers.get(question.code)
+        ((sheet, ref),) = list(names[defined_name(question.code)].destinations)
+        ws = wb[sheet]
+        if question.kind in REPEAT_KINDS:
+            rows = ws[ref.replace("$", "")]
+            header = {cell.value: cell.column for cell in rows[0]}
+            for row in rows[1:]:
+                for cell in row:
+                    cell.value = None
+            lines = value if isinstance(value, list | tuple) else []
+            for offset, line in enumerate(lines, start=1):
+                for column in _inner_columns(question):
+                    cell = ws.cell(
+                        rows[0][0].row + offset,
+                        header[f"{question.code}.{column.key}"],
+                    )
+                    _set(cell, _to_cell(column, line.get(column.key)))
+            continue
+        _set(
+            ws[ref.replace("$", "")], _to_cell(_column(question, question.code), value)
+        )
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
