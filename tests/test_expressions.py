@@ -46,7 +46,12 @@ TODAY = date(2026, 12, 2)
         ("today()", {}, None, "2026-12-02"),
         (". <= today()", {}, "2026-12-01", True),
         (". <= today()", {}, date(2027, 1, 1), False),
-        ("${end} >= ${start}", {"start": "2026-01-31", "end": "2026-02-01"}, None, True),
+        (
+            "${end} >= ${start}",
+            {"start": "2026-01-31", "end": "2026-02-01"},
+            None,
+            True,
+        ),
         ("today() - 1 = ${d}", {"d": "2026-12-01"}, None, True),
         ("true() and not(false())", {}, None, True),
     ],
@@ -238,5 +243,10 @@ def test_generated_expressions_parse_and_evaluate(text: str) -> None:
     )
 )
 def test_any_answer_values_evaluate(answers: dict[str, object]) -> None:
-    for text in ("${a} + ${b} > ${m}", "selected(${m}, ${a})", "${a} = ${b} or .", "-${b}"):
+    for text in (
+        "${a} + ${b} > ${m}",
+        "selected(${m}, ${a})",
+        "${a} = ${b} or .",
+        "-${b}",
+    ):
         expressions.holds(text, answers, current=answers.get("a"), today=TODAY)

@@ -139,10 +139,48 @@ def cmd_blank_form(args: argparse.Namespace) -> list[Path]:
     from vcsurvey.documents import render_form
     from vcsurvey.forms import get_form
 
-    form = _get_form(get_form, args.form_type, args.version)
+    if args.xlsform:
+        form = _read_xlsform(args.xlsform)
+    elif args.form_type:
+        form = _get_form(get_form, args.form_type, args.version)
+    else:
+        raise InputError("give a form type (district, center) or --xlsform FILE")
     meta = {"year": args.year, "province": args.province}
     outputs = render_form(form, None, meta, args.format)
-    return _write(args.output, f"phieu-{args.form_type}-{args.year}", outputs)
+    return _write(args.output, f"phieu-{slug(form.form_type)}-{args.year}", outputs)
+
+
+def _read_xlsform(path: str | Path) -> Any:
+    from vcsurvey.xlsform import XLSFormError, read_xlsform
+
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: {exc.strerror or exc}") from None
+    try:
+        return read_xlsform(data, path.name)
+    except XLSFormError as exc:
+        raise InputError(f"{path}:\n{exc}") from None
+
+
+def cmd_xlsform_check(args: argparse.Namespace) -> list[Path]:
+    form = _read_xlsform(args.file)
+    questions = form.questions()
+    print(
+        f"{args.file}: OK — form_id {form.code}, version {form.version}, "
+        f"{len(form.all_sections())} section(s), {len(questions)} question(s)"
+    )
+    return []
+
+
+def cmd_xlsform_export(args: argparse.Namespace) -> list[Path]:
+    from vcsurvey.forms import get_form
+    from vcsurvey.xlsform import write_xlsform
+
+    form = _get_form(get_form, args.form_type, args.version)
+    stem = form.code or f"vc_{form.version}_{form.form_type}"
+    return _write(args.output, stem, {"xlsx": write_xlsform(form)})
 
 
 def cmd_form(args: argparse.Namespace) -> list[Path]:
@@ -250,7 +288,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     sub = add("blank-form", "a blank form to fill by hand", cmd_blank_form, "pdf,odt")
-    sub.add_argument("form_type", choices=("district", "center"))
+    sub.add_argument("form_type", nargs="?", choices=("district", "center"))
+    sub.add_argument(
+        "--xlsform", help="print the form version of this XLSForm workbook instead"
+    )
     sub.add_argument("--year", type=int, default=2017, help="the survey's year")
     sub.add_argument("--version", default="2017", help="form version")
     sub.add_argument("--province", default="Hà Giang")
@@ -260,6 +301,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub = add("summary", "the consolidated summary of a round", cmd_summary, "pdf,xlsx")
     sub.add_argument("input", help="round data (JSON or YAML)")
+
+    helptext = "check an XLSForm workbook; every problem is listed"
+    sub = commands.add_parser("xlsform-check", help=helptext, description=helptext)
+    sub.set_defaults(func=cmd_xlsform_check)
+    sub.add_argument("file", help="the .xlsx workbook")
+    helptext = "export a shipped form version as an XLSForm workbook"
+    sub = commands.add_parser("xlsform-export", help=helptext, description=helptext)
+    sub.set_defaults(func=cmd_xlsform_export)
+    sub.add_argument("form_type", choices=("district", "center"))
+    sub.add_argument("--version", default="2017", help="form version")
+    sub.add_argument(
+        "-o", "--output", type=Path, required=True, help="output directory"
+    )
     from vcsurvey.cli_offline import register_offline  # workbook, import-workbook
 
     register_offline(commands)

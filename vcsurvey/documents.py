@@ -13,6 +13,7 @@ What the Odoo addon (or a JSON/YAML file given to the CLI) passes to
     {
       "parent_agency": "UBND TỈNH HÀ GIANG",
       "agency": "SỞ THÔNG TIN VÀ TRUYỀN THÔNG",            # required
+      "agency_in_text": "Sở Thông tin và Truyền thông",  # inside sentences
       "notation": "STTTT-CNTT",                            # required
       "number": 5,                       # int, or None for an unnumbered draft
       "place": "Hà Giang",
@@ -119,8 +120,23 @@ LEADER_LINE = "." * 115
 # officers and a handful of incidents.
 _BLANK_OPERATOR_ROWS = 2
 _BLANK_INCIDENT_ROWS = 3
-_INLINE_KINDS = ("char", "integer", "percent", "ip", "email", "phone")
-_CHOICE_KINDS = ("yesno", "status", "choice")
+_INLINE_KINDS = (
+    "char",
+    "integer",
+    "percent",
+    "ip",
+    "email",
+    "phone",
+    "decimal",
+    "date",
+)
+_CHOICE_KINDS = ("yesno", "status", "choice", "select_multiple")
+# Sign-off boxes of a version that defines none (the 2017 paper's).
+DEFAULT_SIGNOFF: tuple[tuple[str, str], ...] = (
+    ("NGƯỜI LẬP BIỂU", "(Ký và ghi rõ họ tên)"),
+    ("THỦ TRƯỞNG ĐƠN VỊ", "(Ký, đóng dấu và ghi rõ họ tên)"),
+)
+_BLANK_REPEAT_ROWS = 2
 
 
 class DocumentDataError(ValueError):
@@ -177,8 +193,15 @@ def _strings(value: Any, key: str) -> list[str]:
     return [str(v).strip() for v in value if v is not None and str(v).strip()]
 
 
-def agency_in_text(agency: str) -> str:
-    """The agency's name as written inside a sentence."""
+def agency_in_text(agency: str, given: str = "") -> str:
+    """The agency's name as written inside a sentence.
+
+    ``given`` (the input's ``agency_in_text``, e.g. "Sở Khoa học và Công
+    nghệ") wins; else a known name, else the capitals lowered after the first
+    letter.
+    """
+    if given and given.strip():
+        return " ".join(given.split())
     name = " ".join(agency.split())
     known = _AGENCY_IN_TEXT.get(name.upper())
     if known:
@@ -206,9 +229,10 @@ def default_body(
     deadline: date,
     email: str = "",
     with_forms: bool = True,
+    in_text: str = "",
 ) -> list[str]:
     """The 2017 dispatch's two paragraphs, for the round of ``year``."""
-    who = agency_in_text(agency)
+    who = agency_in_text(agency, in_text)
     attached = " (theo mẫu phiếu kèm theo)" if with_forms else ""
     first = (
         "Nhằm đánh giá công tác quản lý, vận hành hệ thống giao ban trực tuyến "
@@ -258,6 +282,7 @@ def dispatch_data(dispatch: Mapping[str, Any]) -> dict[str, Any]:
             deadline=deadline,
             email=email,
             with_forms=bool(forms),
+            in_text=str(dispatch.get("agency_in_text") or ""),
         )
     if subject.lower().startswith("v/v"):
         subject = subject[3:].strip()
@@ -338,14 +363,15 @@ def form_data(
     cutoff = parse_date(meta.get("cutoff"), "cutoff") or default_cutoff(year)
     number = _number(meta.get("dispatch_number"), f"{what} meta")
     answers = {} if answers is None else dict(answers)
-    blocks = [_block("h1", form.guidance_title)]
+    blocks = [_block("h1", form.guidance_title)] if form.guidance_title else []
     blocks += [_block("para", text) for text in form.render_guidance(cutoff)]
     for section in form.sections:
         blocks += _section_blocks(section, answers, year, depth=0)
     signed_as = str(meta.get("signed_as") or "").strip()
     if signed_as not in nd30.DELEGATIONS:
         raise DocumentDataError(f"{what} meta: unknown signed_as {signed_as!r}")
-    (preparer_title, preparer_hint), (head_title, head_hint) = form.signoff[:2]
+    signoff = (*form.signoff, *DEFAULT_SIGNOFF[len(form.signoff) :])
+    (preparer_title, preparer_hint), (head_title, head_hint) = signoff[:2]
     unit_name = str(meta.get("unit_name") or "").strip()
     return {
         "form_type": form.form_type,
@@ -462,7 +488,53 @@ def _question_blocks(
         return [head, _table_block(question, raw, OPERATOR_FIELDS)]
     if kind == "incidents":
         return [head, _table_block(question, raw, INCIDENT_FIELDS)]
+    if kind == "note":
+        return [_block("para", _label(question, year).rstrip(":"), code=question.code)]
+    if kind == "repeat":
+        return [head, *_repeat_blocks(question, raw)]
     raise DocumentDataError(f"{question.code}: kind {kind!r} cannot be printed")
+
+
+def _repeat_blocks(question: Question, value: Any) -> list[dict[str, Any]]:
+    """A repeat's lines, one printed line each ("1. Họ tên: …; Đơn vị: …")."""
+    if value is None:
+        count = max(question.min_items, _BLANK_REPEAT_ROWS)
+        return [
+            _block(
+                "answer",
+                value=f"{n}. "
+                + "; ".join(f"{c.text}: {LEADER_SHORT[:20]}" for c in question.columns),
+            )
+            for n in range(1, count + 1)
+        ]
+    if not isinstance(value, Sequence) or isinstance(value, str | bytes):
+        raise DocumentDataError(f"{question.code}: expected a list of lines")
+    if not value:
+        return [_block("answer", value="Không có.")]
+    blocks = []
+    for n, line in enumerate(value, start=1):
+        if not isinstance(line, Mapping):
+            raise DocumentDataError(
+                f"{question.code}: line {n} is not a mapping: {line!r}"
+            )
+        cells = []
+        for column in question.columns:
+            raw = line.get(column.code)
+            if column.kind in _CHOICE_KINDS:
+                text = _chosen_labels(column, raw)
+            else:
+                text = _scalar_text(column, None if raw is False else raw)
+            cells.append(f"{column.text}: {text or '…'}")
+        blocks.append(_block("answer", value=f"{n}. " + "; ".join(cells)))
+    return blocks
+
+
+def _chosen_labels(question: Question, value: Any) -> str:
+    if value is None or value == "" or value == []:
+        return ""
+    values = value if isinstance(value, list | tuple) else [value]
+    chosen = {_choice_value(question, v) for v in values}
+    return ", ".join(c.label for c in question.choices if c.value in chosen)
 
 
 def _answer(question: Question, answers: Mapping[str, Any]) -> Any:
@@ -486,6 +558,15 @@ def _scalar_text(question: Question, value: Any) -> str:
             # Vietnamese decimal comma; whole numbers print without ",0".
             text = f"{value:g}".replace(".", ",")
         return f"{text}%" if question.kind == "percent" else text
+    if question.kind == "decimal":
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise DocumentDataError(f"{question.code}: {value!r} is not a number")
+        return (
+            f"{value:g}".replace(".", ",") if isinstance(value, float) else str(value)
+        )
+    if question.kind == "date":
+        day = parse_date(value, question.code)
+        return nd30.format_date(day) if day else ""
     return " ".join(str(value).split())
 
 
@@ -510,9 +591,15 @@ def _choice_value(question: Question, value: Any) -> str | None:
 
 
 def _choices_line(question: Question, value: Any) -> str:
-    chosen = _choice_value(question, value)
+    if question.kind == "select_multiple":
+        values = value if isinstance(value, list | tuple) else []
+        if value not in (None, "", []) and not isinstance(value, list | tuple):
+            raise DocumentDataError(f"{question.code}: {value!r} is not a list")
+        chosen = {_choice_value(question, v) for v in values}
+    else:
+        chosen = {_choice_value(question, value)}
     return _GAP.join(
-        f"{CHECKED if c.value == chosen else UNCHECKED}{_NBSP}{c.label}"
+        f"{CHECKED if c.value in chosen else UNCHECKED}{_NBSP}{c.label}"
         for c in question.choices
     )
 

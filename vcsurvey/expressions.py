@@ -16,9 +16,9 @@ Supported:
 
 Anything else raises :class:`ExpressionError` naming the token and its
 position (0-based character offset).  Limits: :data:`MAX_LENGTH` characters,
-:data:`MAX_DEPTH` levels of nesting, :data:`MAX_OPERATORS` operators; a ``regex`` pattern must be a string
-literal of at most :data:`MAX_PATTERN` characters, without back-references,
-and without a repeated part that itself contains a repetition or an
+:data:`MAX_DEPTH` levels of nesting, :data:`MAX_OPERATORS` operators; a
+``regex`` pattern must be a string literal of at most :data:`MAX_PATTERN`
+characters, without back-references, and without a repeated part that itself contains a repetition or an
 alternative (``(a+)+``, ``(ab|cd)*``): such patterns can take exponential time
 in Python's backtracking engine, so they are refused when parsed.
 
@@ -74,6 +74,12 @@ FUNCTIONS: dict[str, tuple[int, int]] = {
     "false": (0, 0),
 }
 _KEYWORDS = ("and", "or", "div", "mod")
+_PUNCTUATION = {
+    "(": "lparen",
+    ")": "rparen",
+    ",": "comma",
+    **dict.fromkeys("+-*=<>", "op"),
+}
 _EPOCH = date(1970, 1, 1)
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _NUMBER_TEXT = re.compile(r"^\s*-?(\d+(\.\d*)?|\.\d+)\s*$")
@@ -166,20 +172,9 @@ def tokenize(text: str) -> list[Token]:
             tokens.append(Token("op", two, i))
             i += 2
             continue
-        if char in "+-*=<>":
-            tokens.append(Token("op", char, i))
-            i += 1
-            continue
-        if char == "(":
-            tokens.append(Token("lparen", char, i))
-            i += 1
-            continue
-        if char == ")":
-            tokens.append(Token("rparen", char, i))
-            i += 1
-            continue
-        if char == ",":
-            tokens.append(Token("comma", char, i))
+
+        if char in _PUNCTUATION:
+            tokens.append(Token(_PUNCTUATION[char], char, i))
             i += 1
             continue
         match = _FUNCTION_NAME.match(text, i)

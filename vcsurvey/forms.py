@@ -410,7 +410,7 @@ def _shipped() -> dict[tuple[str, str], Path]:
     return found
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _load(form_type: str, version: str) -> FormDefinition:
     from .xlsform import read_xlsform  # xlsform imports this module
 
@@ -457,8 +457,9 @@ def device_status_codes(form: FormDefinition) -> dict[str, dict[str, str]]:
 def __getattr__(name: str) -> object:
     # DEVICE_STATUS_CODES: the device-status questions of the 2017 district
     # form's two networks (province <-> district, district <-> commune), by
-    # device; "overall" is the whole system's status.  It is read from the shipped 2017 district form's roles,
-    # lazily: reading the workbook at import would import xlsform first.
+    # device; "overall" is the whole system's status.  It is read from the
+    # shipped 2017 district form's roles, lazily: reading the workbook at
+    # import would import xlsform first.
     if name == "DEVICE_STATUS_CODES":
         return device_status_codes(get_form("district", CURRENT_VERSION))
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

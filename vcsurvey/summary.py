@@ -16,6 +16,7 @@ data of the ``summary.odt`` template (built here and nowhere else);
       "place": "Hà Giang",             # default: the round's province
       "parent_agency": "UBND TỈNH HÀ GIANG",
       "agency": "SỞ THÔNG TIN VÀ TRUYỀN THÔNG",
+      "agency_in_text": "Sở Thông tin và Truyền thông",  # inside sentences
       "recipients": ["Ủy ban nhân dân tỉnh Hà Giang"],
       "signer": {"title": "GIÁM ĐỐC", "name": "Nguyễn Văn Tuệ",
                  "delegation": "" | "KT.", "position": "PHÓ GIÁM ĐỐC"},
@@ -86,7 +87,9 @@ def _sentence(text: str) -> str:
     return text if not text or text[-1] in ".;:!?" else text + "."
 
 
-def _agency_in_text(agency: str) -> str:
+def _agency_in_text(agency: str, given: str = "") -> str:
+    if given and given.strip():
+        return " ".join(given.split())
     name = " ".join(agency.split())
     known = _AGENCY_IN_TEXT.get(name.upper())
     if known:
@@ -477,7 +480,7 @@ def summary_template_data(
 ) -> dict[str, Any]:
     """Data of the ``summary.odt`` template (keys in the module docstring)."""
     meta = resolve_meta(summary, meta)
-    who = _agency_in_text(meta["agency"])
+    who = _agency_in_text(meta["agency"], str(meta.get("agency_in_text") or ""))
     year = summary["round"].get("year")
     next_year = str(year + 1) if isinstance(year, int) else ""
     signer: nd30.Signer = meta["signer"]

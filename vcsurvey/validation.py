@@ -634,9 +634,16 @@ def _constraint_problems(
 
 
 def _labels(question: Question) -> tuple[str, str]:
+    ref = question.ref
+    if ref == question.code and "." not in ref:
+        # a name without the paper's numbering ("endpoints"): the printed
+        # bullet if any, else the text alone
+        ref = question.bullet.rstrip(".")
+    if not ref:
+        return question.label, question.text_en or question.label
     return (
-        f"{question.ref} – {question.label}",
-        f"{question.ref} – {question.text_en or question.label}",
+        f"{ref} – {question.label}",
+        f"{ref} – {question.text_en or question.label}",
     )
 
 

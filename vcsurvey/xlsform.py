@@ -195,9 +195,7 @@ class _Collector:
     def __init__(self) -> None:
         self.problems: list[XLSFormProblem] = []
 
-    def add(
-        self, sheet: str, row: int | None, column: str, vi: str, en: str
-    ) -> None:
+    def add(self, sheet: str, row: int | None, column: str, vi: str, en: str) -> None:
         if len(self.problems) < MAX_PROBLEMS:
             self.problems.append(XLSFormProblem(sheet, row, column, vi, en))
 
@@ -509,28 +507,13 @@ class _Reader:
                     f"Thiếu cột {column}.",
                     f"The column {column} is missing.",
                 )
-        if self.problems.problems:
+        if "type" not in sheet.columns or "name" not in sheet.columns:
             return ()
-        for column in _UNSUPPORTED_COLUMNS:
-            for row in sheet.rows:
-                if row.get(column):
-                    self.add(
-                        "survey",
-                        row.number,
-                        column,
-                        f"Cột {column} chưa được hỗ trợ.",
-                        f"The column {column} is not supported.",
-                    )
+        self.check_unsupported_columns(sheet)
         stack: list[_Group] = [_Group(_Row(0, {}), "root")]
+        unclosed: list[_Group] = []
         for row in sheet.rows:
-            type_text = " ".join(row.get("type").split())
-            base = type_text.split(" ", 1)[0].lower() if type_text else ""
-            lowered = type_text.lower()
-            if lowered in _TYPE_ALIASES:
-                base = _TYPE_ALIASES[lowered]
-            elif lowered.startswith(("select one ", "select multiple ")):
-                base = "select_" + lowered.split(" ")[1]
-                type_text = base + " " + type_text.split(" ", 2)[2]
+            type_text, base = _type_of(row)
             if not type_text:
                 self.add(
                     "survey",
@@ -571,7 +554,13 @@ class _Reader:
             question = self.build_question(row, type_text, base, stack[-1].kind)
             if question is not None:
                 stack[-1].children.append(question)
-        for group in stack[1:]:
+        for group in reversed(stack[1:]):
+            # still built, so that the questions inside are checked too
+            unclosed.insert(0, group)
+            built = self.build_group(stack.pop())
+            if built is not None:
+                stack[-1].children.append(built)
+        for group in unclosed:
             self.add(
                 "survey",
                 group.row.number,
@@ -583,13 +572,27 @@ class _Reader:
             )
         return self.top_sections(stack[0].children)
 
+    def check_unsupported_columns(self, sheet: _Sheet) -> None:
+        for column in _UNSUPPORTED_COLUMNS:
+            for row in sheet.rows:
+                if row.get(column):
+                    self.add(
+                        "survey",
+                        row.number,
+                        column,
+                        f"Cột {column} chưa được hỗ trợ.",
+                        f"The column {column} is not supported.",
+                    )
+
     def top_sections(self, children: list[Any]) -> tuple[Section, ...]:
         sections: list[Section] = []
         loose: list[Question] = []
         for child in children:
             if isinstance(child, Section):
                 if loose:
-                    sections.append(Section(f"part{len(sections) + 1}", "", tuple(loose)))
+                    sections.append(
+                        Section(f"part{len(sections) + 1}", "", tuple(loose))
+                    )
                     loose = []
                 sections.append(child)
             else:
@@ -668,7 +671,11 @@ class _Reader:
 
     def missing_label(self, row: _Row) -> None:
         self.add(
-            "survey", row.number, "label", "Thiếu nhãn (label).", "The label is missing."
+            "survey",
+            row.number,
+            "label",
+            "Thiếu nhãn (label).",
+            "The label is missing.",
         )
 
     def build_question(
@@ -722,10 +729,15 @@ class _Reader:
                     f"The choice list {list_name!r} is not in the choices sheet.",
                 )
             choices = self.lists.get(list_name, ())
-            if vc_kind == "yesno" and choices and {c.value for c in choices} != {
-                "yes",
-                "no",
-            }:
+            if (
+                vc_kind == "yesno"
+                and choices
+                and {c.value for c in choices}
+                != {
+                    "yes",
+                    "no",
+                }
+            ):
                 self.add(
                     "survey",
                     row.number,
@@ -822,18 +834,29 @@ class _Reader:
 
     # -- cross checks ----------------------------------------------------
     def check_names_and_expressions(self, sections: tuple[Section, ...]) -> None:
-        rows = {
-            row.get("name"): row.number
-            for row in self.sheets["survey"].rows
-            if row.get("name")
-        }
-        top: dict[str, str] = {}  # name -> "question" / "section"
         row_of: dict[str, list[int]] = {}
         for row in self.sheets["survey"].rows:
-            if row.get("name"):
+            if row.get("name") and not _type_of(row)[1].startswith("end_"):
                 row_of.setdefault(row.get("name"), []).append(row.number)
+        rows = {name: numbers[0] for name, numbers in row_of.items()}
+        top: dict[str, str] = {}  # name -> "question" / "section"
+        for section in sections:
+            self.register_names(section, top, row_of)
+        questions = {name for name, what in top.items() if what == "question"}
+        for section in sections:
+            for node, scope in _expression_owners(section, questions):
+                number = rows.get(node.code)
+                for column, text in _expressions_of(node):
+                    self.check_expression(text, number, column, scope, top)
+                self.check_messages(node, number, scope)
+                if isinstance(node, Question):
+                    self.check_placeholders(node.text, (), "survey", number, "label")
 
-        def register(name: str, what: str, where: int | None) -> None:
+    def register_names(
+        self, section: Section, top: dict[str, str], row_of: dict[str, list[int]]
+    ) -> None:
+        def register(name: str, what: str) -> None:
+            where = _next_row(row_of, name)
             if name in top:
                 self.add(
                     "survey",
@@ -845,49 +868,42 @@ class _Reader:
             else:
                 top[name] = what
 
-        def visit(section: Section) -> None:
-            if not section.code.startswith(("part", "row")) or section.title:
-                register(section.code, "section", _next_row(row_of, section.code))
-            for child in section.children:
-                if isinstance(child, Section):
-                    visit(child)
+        if not section.code.startswith(("part", "row")) or section.title:
+            register(section.code, "section")
+        for child in section.children:
+            if isinstance(child, Section):
+                self.register_names(child, top, row_of)
+                continue
+            register(child.code, "question")
+            seen: set[str] = set()
+            for column in child.columns:
+                if column.code in seen:
+                    self.add(
+                        "survey",
+                        _next_row(row_of, column.code),
+                        "name",
+                        f"Tên {column.code!r} bị trùng trong bảng lặp {child.code}.",
+                        f"The name {column.code!r} is repeated in the repeat "
+                        f"{child.code}.",
+                    )
                 else:
-                    register(child.code, "question", _next_row(row_of, child.code))
-                    seen: set[str] = set()
-                    for column in child.columns:
-                        if column.code in seen:
-                            self.add(
-                                "survey",
-                                _next_row(row_of, column.code),
-                                "name",
-                                f"Tên {column.code!r} bị trùng trong bảng lặp "
-                                f"{child.code}.",
-                                f"The name {column.code!r} is repeated in the "
-                                f"repeat {child.code}.",
-                            )
-                        seen.add(column.code)
+                    _next_row(row_of, column.code)
+                seen.add(column.code)
 
-        for section in sections:
-            visit(section)
-        questions = {name for name, what in top.items() if what == "question"}
-        for section in sections:
-            for node, scope in _expression_owners(section, questions):
-                number = rows.get(node.code)
-                for column, text in _expressions_of(node):
-                    self.check_expression(text, number, column, scope, top)
-                for column in ("constraint_message", "required_message"):
-                    message = getattr(node, column, "")
-                    for ref in re.findall(r"\$\{([^{}]*)\}", message):
-                        if ref not in scope:
-                            self.add(
-                                "survey",
-                                number,
-                                column,
-                                f"${{{ref}}} không phải là câu hỏi của phiếu.",
-                                f"${{{ref}}} is not a question of the form.",
-                            )
-                if isinstance(node, Question):
-                    self.check_placeholders(node.text, (), "survey", number, "label")
+    def check_messages(
+        self, node: Section | Question, number: int | None, scope: set[str]
+    ) -> None:
+        for column in ("constraint_message", "required_message"):
+            message = getattr(node, column, "")
+            for ref in re.findall(r"\$\{([^{}]*)\}", message):
+                if ref not in scope:
+                    self.add(
+                        "survey",
+                        number,
+                        column,
+                        f"${{{ref}}} không phải là câu hỏi của phiếu.",
+                        f"${{{ref}}} is not a question of the form.",
+                    )
 
     def check_expression(
         self,
@@ -941,7 +957,12 @@ class _Reader:
                 continue
             if name in allowed and not spec and not conversion:
                 continue
-            if sheet == "survey" and name == "next_year" and not spec and not conversion:
+            if (
+                sheet == "survey"
+                and name == "next_year"
+                and not spec
+                and not conversion
+            ):
                 continue
             known = ", ".join("{" + a + "}" for a in allowed) or "{next_year}"
             self.add(
@@ -959,7 +980,8 @@ class _Reader:
         self.read_settings()
         self.read_choices()
         sections = self.read_survey()
-        self.problems.fail()
+        if "survey" not in self.sheets or not sections:
+            self.problems.fail()
         self.check_names_and_expressions(sections)
         settings = self.settings
         number = self.settings_row
@@ -1047,6 +1069,19 @@ class _Reader:
             raise XLSFormError(
                 [XLSFormProblem("survey", None, "name", str(error), str(error))]
             ) from None
+
+
+def _type_of(row: _Row) -> tuple[str, str]:
+    """(normalised type text, its base type) of a survey row."""
+    type_text = " ".join(row.get("type").split())
+    base = type_text.split(" ", 1)[0].lower() if type_text else ""
+    lowered = type_text.lower()
+    if lowered in _TYPE_ALIASES:
+        base = _TYPE_ALIASES[lowered]
+    elif lowered.startswith(("select one ", "select multiple ")):
+        base = "select_" + lowered.split(" ")[1]
+        type_text = base + " " + type_text.split(" ", 2)[2]
+    return type_text, base
 
 
 def _next_row(row_of: dict[str, list[int]], name: str) -> int | None:
