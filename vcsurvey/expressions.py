@@ -18,9 +18,10 @@ Anything else raises :class:`ExpressionError` naming the token and its
 position (0-based character offset).  Limits: :data:`MAX_LENGTH` characters,
 :data:`MAX_DEPTH` levels of nesting, :data:`MAX_OPERATORS` operators; a
 ``regex`` pattern must be a string literal of at most :data:`MAX_PATTERN`
-characters, without back-references, and without a repeated part that itself contains a repetition or an
-alternative (``(a+)+``, ``(ab|cd)*``): such patterns can take exponential time
-in Python's backtracking engine, so they are refused when parsed.
+characters, without back-references, and without a repeated part that
+itself contains a repetition or an alternative (``(a+)+``, ``(ab|cd)*``):
+such patterns can take exponential time in Python's backtracking engine, so
+they are refused when parsed.
 
 Values (XPath 1.0 semantics, adapted to our answers):
 
