@@ -16,6 +16,7 @@
         "data/vc_unit_level_data.xml",
         "data/mail_template_data.xml",
         "data/ir_cron_data.xml",
+        "data/vc_survey_form_data.xml",
         "views/vc_unit_views.xml",
         "views/vc_unit_level_views.xml",
         "views/vc_endpoint_views.xml",
@@ -27,6 +28,7 @@
         "views/vc_survey_submission_form.xml",
         "wizards/vc_survey_reason_wizard_views.xml",
         "views/vc_menus.xml",
+        "views/vc_survey_form_views.xml",
         "security/documents/ir.model.access.csv",
         "security/vc_document_security.xml",
         "data/vc_document_sequence_data.xml",
@@ -40,6 +42,11 @@
         "demo/vc_registry_demo.xml",
         "demo/vc_survey_demo.xml",
     ],
+    "assets": {
+        "web.assets_backend": [
+            "hg_videoconf_survey/static/src/answers/**/*",
+        ],
+    },
     "application": True,
     "installable": True,
 }

@@ -3,6 +3,7 @@ from . import (
     vc_endpoint,
     vc_mcu,
     vc_operator,
+    vc_survey_form,
     vc_survey_round,
     vc_survey_submission,
     vc_unit,

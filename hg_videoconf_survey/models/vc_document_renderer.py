@@ -73,11 +73,14 @@ class VcDocumentRenderer(models.AbstractModel):
         odts = {"dispatch": self._fill("dispatch", data)}
         if with_forms:
             meta = documents.attached_form_meta(data)
-            for form_type in data["forms"]:
-                form = forms.get_form(
-                    form_type, dispatch.get("form_version") or forms.CURRENT_VERSION
-                )
-                odts[f"blank_{form_type}"] = self._fill(
+            definitions = dispatch.get("form_definitions")
+            if definitions is None:
+                definitions = [
+                    forms.get_form(form_type, forms.CURRENT_VERSION)
+                    for form_type in data["forms"]
+                ]
+            for index, form in enumerate(definitions):
+                odts[f"blank_{index}_{form.form_type}"] = self._fill(
                     "form", documents.form_data(form, None, meta)
                 )
         return odts

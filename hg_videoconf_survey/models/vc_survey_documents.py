@@ -244,7 +244,15 @@ class VcSurveyRound(models.Model):
 
     def _form_types(self):
         present = set(self.line_ids.mapped("form_type"))
-        return [t for t in FORM_ORDER if t in present]
+        known = [t for t in FORM_ORDER if t in present]
+        return known + sorted(t for t in present - set(known) if t)
+
+    def _form_versions(self):
+        """The versions the round's units get, 2017 district form first."""
+        order = {t: i for i, t in enumerate(FORM_ORDER)}
+        return self.line_ids.form_id.sorted(
+            lambda f: (order.get(f.form_type, len(order)), f.code or "", f.id)
+        )
 
     def _prepare_dispatch_data(self):
         """The dispatch as the core's plain data (vcsurvey.documents)."""
@@ -270,7 +278,9 @@ class VcSurveyRound(models.Model):
             "cutoff": self._get_cutoff(),
             "forms": self._form_types(),
             "province": province,
-            "form_version": self.form_version,
+            "form_definitions": [
+                form.sudo().get_definition() for form in self._form_versions()
+            ],
         }
 
     def _summary_recipients(self):
@@ -649,7 +659,9 @@ class VcSurveySubmission(models.Model):
             "dispatch_number": rnd.dispatch_number or None,
             "dispatch_date": rnd.dispatch_date or None,
             "cutoff": rnd._get_cutoff(),
-            "preparer_name": self.q_b_name or self.submitted_by_id.name or "",
+            "preparer_name": self._answer_by_role("preparer_name")
+            or self.submitted_by_id.name
+            or "",
             "head_name": self.approved_by_id.name or "",
             "signed_as": "KT." if self.signed_as == "deputy" else "",
         }

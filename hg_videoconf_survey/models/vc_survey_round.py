@@ -7,6 +7,8 @@ from odoo.exceptions import AccessError, UserError
 
 from vcsurvey import forms, workflow
 
+from . import form_core
+
 DEFAULT_LEGAL_BASIS = (
     "Quyết định số 1373/QĐ-UBND ngày 24/7/2017 của UBND tỉnh Hà Giang về việc "
     "ban hành quy chế quản lý, vận hành và sử dụng các hệ thống giao ban trực "
@@ -32,11 +34,11 @@ class VcSurveyRound(models.Model):
 
     name = fields.Char(required=True, tracking=True)
     year = fields.Integer(required=True, default=_default_year, tracking=True)
-    form_version = fields.Selection(
-        selection=lambda self: [(v, v) for v in forms.versions()],
-        required=True,
-        default=lambda self: forms.CURRENT_VERSION,
-        help="Version of the forms' questions used by this round.",
+    form_ids = fields.Many2many(
+        "vc.survey.form",
+        compute="_compute_form_ids",
+        string="Form versions",
+        help="The form versions the addressed units get.",
     )
     state = fields.Selection(
         [
@@ -153,6 +155,11 @@ class VcSurveyRound(models.Model):
             ).unit_id
             rnd.missing_unit_ids = rnd.line_ids.unit_id - done
 
+    @api.depends("line_ids.form_id")
+    def _compute_form_ids(self):
+        for rnd in self:
+            rnd.form_ids = rnd.line_ids.form_id
+
     @api.depends_context("uid")
     @api.depends("state")
     def _compute_can_dispatch(self):
@@ -262,37 +269,46 @@ class VcSurveyRound(models.Model):
         return True
 
     def _prepare_submission_vals(self, line):
-        """Prefill what the registry already knows about the unit."""
-        unit = line.unit_id
-        vals = {
+        """The submission of ``line``, prefilled with what the registry
+        knows about the unit (through set_answers, by question role)."""
+        return {
             "round_id": self.id,
-            "unit_id": unit.id,
-            "form_type": line.form_type,
-            "q_b_unit": unit.name,
+            "unit_id": line.unit_id.id,
+            "form_id": line.form_id.id,
+            "answers": self._registry_prefill(line),
         }
+
+    def _registry_prefill(self, line):
+        unit = line.unit_id.sudo()
+        roles = form_core.roles(line.form_id.sudo().get_definition())
         Endpoint = self.env["vc.endpoint"].sudo()
-        if line.form_type == "district":
+        known = {}
+        if "unit_name" in roles:
+            known["unit_name"] = unit.name
+        if {"endpoint_location", "endpoint_ip"} & set(roles):
             main = Endpoint.search(
                 [("unit_id", "=", unit.id), ("network", "=", "province_district")],
                 limit=1,
             )
             if main:
-                vals["q_i_1_location"] = main.location or main.name
-                vals["q_i_1_ip"] = main.ip_address
-            communes = unit.sudo().child_ids
-            vals["q_ii_1_communes"] = len(communes)
-            vals["q_ii_1_endpoints"] = Endpoint.search_count(
+                known["endpoint_location"] = main.location or main.name
+                known["endpoint_ip"] = main.ip_address
+        communes = unit.child_ids
+        if "commune_count" in roles and communes:
+            known["commune_count"] = len(communes)
+        if "endpoint_count" in roles and communes:
+            known["endpoint_count"] = Endpoint.search_count(
                 [("unit_id", "in", communes.ids), ("network", "=", "district_commune")]
             )
-        else:
+        if "mcu_ip" in roles:
             mcu = (
                 self.env["vc.mcu"]
                 .sudo()
                 .search([("owner_unit_id", "=", unit.id)], limit=1)
             )
             if mcu:
-                vals["q_c_5_mcu_ip"] = mcu.ip_address
-        return vals
+                known["mcu_ip"] = mcu.ip_address
+        return {roles[role]: value for role, value in known.items() if value}
 
     def _notify_unit(self, submission):
         unit = submission.unit_id.sudo()
@@ -379,11 +395,20 @@ class VcSurveyRoundLine(models.Model):
         "vc.survey.round", required=True, ondelete="cascade", index=True
     )
     unit_id = fields.Many2one("vc.unit", string="Unit", required=True)
-    form_type = fields.Selection(
-        [("district", "District form"), ("center", "IT centre form")],
+    form_id = fields.Many2one(
+        "vc.survey.form",
+        string="Form version",
         required=True,
-        default="district",
+        ondelete="restrict",
+        domain=[("active", "=", True)],
+        default=lambda self: self._default_form(),
     )
+    form_type = fields.Char(related="form_id.form_type", store=True, string="Form")
+
+    @api.model
+    def _default_form(self):
+        """The form version of the round's last line, else the newest."""
+        return self.env["vc.survey.form"].search([], order="id desc", limit=1)
 
     _sql_constraints = [
         (
