@@ -5,7 +5,9 @@
 data of the ``summary.odt`` template (built here and nowhere else);
 :func:`render_summary` goes from a round's plain data to the report's bytes
 (ODT, PDF, DOCX through :mod:`vcsurvey.render`, XLSX through
-:mod:`vcsurvey.xlsx`).
+:mod:`vcsurvey.xlsx`).  This is the 2017 summary template (its narrative
+names the 2017 questions); :func:`render_any` is the entry point for any
+version and hands other versions to :mod:`vcsurvey.generic`.
 
 ``meta`` (every key optional)::
 
@@ -585,3 +587,28 @@ def render_summary(
     if "xlsx" in fmts:
         out["xlsx"] = summary_workbook(summary, resolve_meta(summary, meta))
     return {fmt: out[fmt] for fmt in fmts}
+
+
+def render_any(
+    round_data: Mapping[str, Any],
+    forms: Any = None,
+    meta: Mapping[str, Any] | None = None,
+    fmts: Iterable[str] = ("odt", "pdf", "xlsx"),
+) -> dict[str, bytes]:
+    """The summary of a round of any form version: the entry point.
+
+    ``forms`` is the round's version (a ``FormDefinition``) or
+    ``{form_type: FormDefinition}``; None means the 2017 pair.  When every
+    version's ``summary`` is "2017", the hand-written 2017 report
+    (:func:`render_summary`) is made; otherwise the generic one
+    (:func:`vcsurvey.generic.render_summary`).
+    """
+    from vcsurvey import generic
+    from vcsurvey.forms import FormDefinition
+
+    if forms is None:
+        return render_summary(round_data, meta, fmts)
+    versions = [forms] if isinstance(forms, FormDefinition) else list(forms.values())
+    if versions and all(form.summary == "2017" for form in versions):
+        return render_summary(round_data, meta, fmts)
+    return generic.render_summary(round_data, forms, meta, fmts)
