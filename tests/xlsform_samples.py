@@ -210,3 +210,6 @@ def commune_2026_answers() -> dict[str, object]:
         ],
         "recommendations": "Nâng cấp đường truyền",
     }
+
+
+SETTINGS_BASE: Row = {"form_title": "Phiếu thử", "form_id": "test_form", "version": "1"}
