@@ -31,7 +31,9 @@ What the Odoo addon (or a JSON/YAML file given to the CLI) passes to
                  "delegation": "" | "KT.", "position": "PHÓ GIÁM ĐỐC"},
       "year": 2017,                                        # required
       "cutoff": "2017-12-31",            # data cut-off; default 31/12/year
-      "forms": ["district", "center"],   # attached blank forms
+      "forms": ["district", "center"],   # attached blank forms: shipped
+                                         # types, FormDefinitions or their
+                                         # definition_to_dict() data
       "province": "Hà Giang",
     }
 
@@ -86,12 +88,14 @@ from typing import Any
 
 from vcsurvey import dates, nd30
 from vcsurvey.forms import (
+    CURRENT_VERSION,
     INCIDENT_FIELDS,
     OPERATOR_FIELDS,
     FormDefinition,
     Question,
     Section,
     default_cutoff,
+    definition_from_dict,
     get_form,
     render_text,
 )
@@ -268,7 +272,7 @@ def dispatch_data(dispatch: Mapping[str, Any]) -> dict[str, Any]:
     deadline = parse_date(dispatch.get("deadline"), "deadline")
     cutoff = parse_date(dispatch.get("cutoff"), "cutoff") or default_cutoff(year)
     email = str(dispatch.get("email") or "").strip()
-    forms = _strings(dispatch.get("forms", ["district", "center"]), "forms")
+    forms = _form_names(dispatch.get("forms", ["district", "center"]))
     body = _strings(dispatch.get("body"), "body")
     if not body:
         if deadline is None:
@@ -335,6 +339,58 @@ def _signer(value: Any) -> nd30.Signer:
         return nd30.Signer(title, name, delegation, position)
     except ValueError as exc:
         raise DocumentDataError(f"dispatch signer: {exc}") from None
+
+
+def _form_names(entries: Any) -> list[str]:
+    """The form types of a dispatch's ``forms`` entries (for callers)."""
+    if entries is None:
+        return []
+    if not isinstance(entries, list | tuple):
+        raise DocumentDataError(f"forms: expected a list, got {entries!r}")
+    names = []
+    for entry in entries:
+        if isinstance(entry, FormDefinition):
+            names.append(entry.form_type)
+        elif isinstance(entry, Mapping):
+            names.append(str(entry.get("form_type") or ""))
+        elif entry is not None and str(entry).strip():
+            names.append(str(entry).strip())
+    return names
+
+
+def attached_forms(dispatch: Mapping[str, Any]) -> list[FormDefinition]:
+    """The blank forms attached to a dispatch, from its ``forms`` entries.
+
+    ``form_definitions`` (if given) wins over ``forms``.  An entry is a
+    shipped form type ("district", "center": the 2017 pair by default), a
+    :class:`FormDefinition`, or its :func:`~vcsurvey.forms.definition_to_dict`
+    data (what the addon stores).
+    """
+    entries = dispatch.get("form_definitions")
+    if entries is None:
+        entries = dispatch.get("forms", ["district", "center"])
+    if entries is None:
+        return []
+    if not isinstance(entries, list | tuple):
+        raise DocumentDataError(f"forms: expected a list, got {entries!r}")
+    found: list[FormDefinition] = []
+    for entry in entries:
+        if isinstance(entry, FormDefinition):
+            found.append(entry)
+        elif isinstance(entry, Mapping):
+            try:
+                found.append(definition_from_dict(dict(entry)))
+            except (KeyError, TypeError, ValueError) as exc:
+                raise DocumentDataError(f"forms: bad form definition: {exc}") from None
+        elif isinstance(entry, str) and entry.strip():
+            version = str(dispatch.get("form_version") or CURRENT_VERSION)
+            try:
+                found.append(get_form(entry.strip(), version))
+            except ValueError as exc:
+                raise DocumentDataError(f"dispatch forms: {exc}") from None
+        elif entry not in (None, ""):
+            raise DocumentDataError(f"forms: unknown entry {entry!r}")
+    return found
 
 
 def attached_form_meta(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -707,12 +763,8 @@ def render_dispatch(
         batch = {"dispatch": odt}
         if with_forms:
             meta = attached_form_meta(data)
-            for form_type in data["forms"]:
-                try:
-                    form = get_form(form_type)
-                except ValueError as exc:
-                    raise DocumentDataError(f"dispatch forms: {exc}") from None
-                batch[f"form_{form_type}"] = render_form_odt(
+            for index, form in enumerate(attached_forms(dispatch)):
+                batch[f"form_{index}_{form.form_type}"] = render_form_odt(
                     form, None, meta, template=form_template
                 )
         pdfs = convert(batch, "pdf")
