@@ -11,6 +11,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from xlsform_samples import (
     COMMUNE_2026_CHOICES,
     COMMUNE_2026_SETTINGS,
@@ -480,6 +482,52 @@ def test_cli_xlsform_check_and_export(tmp_path: Path) -> None:
     assert run.returncode == 0, run.stderr
     exported = (tmp_path / "vc_2017_district.xlsx").read_bytes()
     assert read_xlsform(exported, "vc_2017_district.xlsx") == get_form("district")
+    round_file = tmp_path / "round.json"
+    round_file.write_text(
+        json.dumps(
+            {
+                "year": 2026,
+                "province": "Tuyên Quang",
+                "addressed": [
+                    {
+                        "unit_code": "MX",
+                        "unit_name": "UBND xã Minh Xuân",
+                        "form_type": "commune",
+                    }
+                ],
+                "submissions": [
+                    {
+                        "unit_code": "MX",
+                        "state": "approved",
+                        "answers": {"endpoints": 2, "provider": "Lan"},
+                    }
+                ],
+                "meta": {"agency": "SỞ KHOA HỌC VÀ CÔNG NGHỆ"},
+            }
+        ),
+        encoding="utf-8",
+    )
+    run = subprocess.run(
+        [
+            python,
+            "-m",
+            "vcsurvey",
+            "summary",
+            str(round_file),
+            "--xlsform",
+            str(good),
+            "--format",
+            "xlsx",
+            "-o",
+            str(tmp_path / "out"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert run.returncode == 0, run.stderr
+    book = openpyxl.load_workbook(tmp_path / "out" / "bao-cao-tong-hop.xlsx")
+    assert book.sheetnames == ["Tổng quan", "vc_2026_commune"]
 
 
 def test_sample_constants_are_used() -> None:
@@ -487,3 +535,37 @@ def test_sample_constants_are_used() -> None:
     assert COMMUNE_2026_SURVEY[1]["label"] == "Họ tên"
     assert COMMUNE_2026_CHOICES[0]["list_name"] == "status"
     assert COMMUNE_2026_SETTINGS["version"] == "2026"
+
+
+def test_odk_metadata_rows_are_skipped() -> None:
+    survey = [
+        {"type": "start", "name": "start"},
+        {"type": "end", "name": "end"},
+        {"type": "deviceid", "name": "deviceid"},
+        {"type": "text", "name": "a", "label": "A"},
+    ]
+    form = read_xlsform(build_xlsform(survey, (), SETTINGS), "kobo.xlsx")
+    assert form.codes() == ("a",)
+
+
+_VALID = commune_2026()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, len(_VALID) - 1), st.integers(0, 255)),
+        min_size=1,
+        max_size=20,
+    )
+)
+def test_corrupted_workbooks_raise_only_xlsform_error(
+    flips: list[tuple[int, int]],
+) -> None:
+    data = bytearray(_VALID)
+    for position, value in flips:
+        data[position] = value
+    try:
+        read_xlsform(bytes(data), "fuzz.xlsx")
+    except XLSFormError as error:
+        assert error.problems

@@ -188,7 +188,7 @@ def cmd_form(args: argparse.Namespace) -> list[Path]:
     from vcsurvey.forms import CURRENT_VERSION, get_form
 
     data = load_input(args.input)
-    for key in ("form_type", "meta"):
+    for key in ("meta",) if args.xlsform else ("form_type", "meta"):
         if key not in data:
             raise InputError(f"{args.input}: missing required key {key!r}")
     meta, answers = data["meta"], data.get("answers") or {}
@@ -197,7 +197,10 @@ def cmd_form(args: argparse.Namespace) -> list[Path]:
     if not isinstance(answers, Mapping):
         raise InputError(f"{args.input}: 'answers' must be a mapping")
     version = str(data.get("version") or CURRENT_VERSION)
-    form = _get_form(get_form, str(data["form_type"]), version)
+    if args.xlsform:
+        form = _read_xlsform(args.xlsform)
+    else:
+        form = _get_form(get_form, str(data["form_type"]), version)
     outputs = render_form(form, answers, meta, args.format)
     unit = slug(str(meta.get("unit_name") or "")) if meta.get("unit_name") else ""
     stem = "-".join(
@@ -231,7 +234,15 @@ def cmd_summary(args: argparse.Namespace) -> list[Path]:
     if meta is not None and not isinstance(meta, Mapping):
         raise InputError(f"{args.input}: 'meta' must be a mapping")
     try:
-        outputs = render_summary(data, meta=meta, fmts=args.format)
+        if args.xlsform:
+            from vcsurvey.summary import render_any
+
+            versions = [_read_xlsform(path) for path in args.xlsform]
+            outputs = render_any(
+                data, {f.form_type: f for f in versions}, meta, args.format
+            )
+        else:
+            outputs = render_summary(data, meta=meta, fmts=args.format)
     except RenderError:
         raise
     except (KeyError, TypeError, ValueError) as exc:
@@ -298,9 +309,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub = add("form", "a unit's filled form, ready for signature", cmd_form, "pdf,odt")
     sub.add_argument("input", help="form_type, meta and answers (JSON or YAML)")
+    sub.add_argument("--xlsform", help="the form version's XLSForm workbook")
 
     sub = add("summary", "the consolidated summary of a round", cmd_summary, "pdf,xlsx")
     sub.add_argument("input", help="round data (JSON or YAML)")
+    sub.add_argument(
+        "--xlsform",
+        action="append",
+        help="XLSForm workbook of a form version of the round (repeatable); "
+        "versions other than 2017 get the generic summary",
+    )
 
     helptext = "check an XLSForm workbook; every problem is listed"
     sub = commands.add_parser("xlsform-check", help=helptext, description=helptext)

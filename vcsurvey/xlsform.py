@@ -88,6 +88,18 @@ _TYPE_ALIASES = {
     "end repeat": "end_repeat",
 }
 _STRUCTURE = ("begin_group", "end_group", "begin_repeat", "end_repeat")
+# ODK metadata rows (no question is asked): skipped, as Kobo adds them.
+_METADATA_TYPES = (
+    "start",
+    "end",
+    "today",
+    "deviceid",
+    "subscriberid",
+    "simserial",
+    "phonenumber",
+    "username",
+    "audit",
+)
 # XLSForm columns whose meaning we do not support: a value there is refused
 # rather than silently ignored.
 _UNSUPPORTED_COLUMNS = (
@@ -498,22 +510,15 @@ class _Reader:
                 "The sheet survey is missing.",
             )
             return ()
-        for column in ("type", "name"):
-            if column not in sheet.columns:
-                self.add(
-                    "survey",
-                    1,
-                    column,
-                    f"Thiếu cột {column}.",
-                    f"The column {column} is missing.",
-                )
-        if "type" not in sheet.columns or "name" not in sheet.columns:
+        if not self.has_columns(sheet, ("type", "name")):
             return ()
         self.check_unsupported_columns(sheet)
         stack: list[_Group] = [_Group(_Row(0, {}), "root")]
         unclosed: list[_Group] = []
         for row in sheet.rows:
             type_text, base = _type_of(row)
+            if base in _METADATA_TYPES and len(type_text.split()) == 1:
+                continue
             if not type_text:
                 self.add(
                     "survey",
@@ -571,6 +576,18 @@ class _Reader:
                 f"(end_{group.kind} is missing).",
             )
         return self.top_sections(stack[0].children)
+
+    def has_columns(self, sheet: _Sheet, columns: tuple[str, ...]) -> bool:
+        missing = [column for column in columns if column not in sheet.columns]
+        for column in missing:
+            self.add(
+                sheet.name,
+                1,
+                column,
+                f"Thiếu cột {column}.",
+                f"The column {column} is missing.",
+            )
+        return not missing
 
     def check_unsupported_columns(self, sheet: _Sheet) -> None:
         for column in _UNSUPPORTED_COLUMNS:
