@@ -56,7 +56,15 @@ from typing import Any
 from lxml import etree
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.styles import (
+    Alignment,
+    Border,
+    Font,
+    NamedStyle,
+    PatternFill,
+    Protection,
+    Side,
+)
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.utils.cell import range_boundaries
 from openpyxl.workbook.defined_name import DefinedName
@@ -112,6 +120,37 @@ _FIXED_FILL = PatternFill("solid", fgColor="E7E6E6")
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 _WRAP = Alignment(wrap_text=True, vertical="top")
 _UNLOCKED = Protection(locked=False)
+
+
+def _named_styles() -> list[NamedStyle]:
+    """The sheet's styles, registered once per workbook: assigning a named
+    style is far cheaper than setting font, fill and border cell by cell."""
+
+    def style(name: str, font: dict | None = None, **attrs: Any) -> NamedStyle:
+        named = NamedStyle(name=name)
+        named.font = Font(name=_FONT, **(font or {}))
+        named.alignment = attrs.pop("alignment", _WRAP)
+        for attr, value in attrs.items():
+            setattr(named, attr, value)
+        return named
+
+    answer = {"fill": _ANSWER_FILL, "border": _BORDER, "protection": _UNLOCKED}
+    return [
+        style("vc_text"),
+        style("vc_bold", {"bold": True}),
+        style("vc_title", {"bold": True, "size": 13}),
+        style("vc_italic", {"italic": True}),
+        style("vc_hint", {"italic": True, "color": "595959"}),
+        style("vc_warn", {"italic": True, "color": "C00000"}),
+        style("vc_center", alignment=Alignment(horizontal="center")),
+        style("vc_answer", **answer),
+        # text answers stay text: phones keep their leading 0
+        style("vc_answer_text", number_format="@", **answer),
+        style("vc_answer_date", number_format="DD/MM/YYYY", **answer),
+        style("vc_fixed", fill=_FIXED_FILL, border=_BORDER),
+        style("vc_header", {"bold": True}, fill=_HEADER_FILL, border=_BORDER),
+        style("vc_code", {"size": 8, "color": "808080"}),
+    ]
 
 
 class WorkbookError(ValueError):
@@ -488,6 +527,8 @@ class _Builder:
         self.wb = Workbook()
         self.ws = self.wb.active
         self.ws.title = SHEET_TITLE
+        for named in _named_styles():
+            self.wb.add_named_style(named)
         self.lists = self.wb.create_sheet(LISTS_SHEET)
         self.lists.sheet_state = "veryHidden"
         self.list_col = 0
@@ -496,17 +537,16 @@ class _Builder:
         self.list_ranges: dict[tuple[str, ...], str] = {}
 
     # -- cells
-    def write(self, row: int, col: int, value: object, **style: Any) -> Any:
+    def write(self, row: int, col: int, value: object, style: str = "vc_text") -> Any:
         cell = self.ws.cell(row=row, column=col)
         _set(cell, _clean_text(value) if isinstance(value, str) else value)
-        cell.font = Font(name=_FONT, **style.pop("font", {}))
-        cell.alignment = style.pop("alignment", _WRAP)
-        for attr, val in style.items():
-            setattr(cell, attr, val)
+        cell.style = style
         return cell
 
-    def line(self, text: str, col: int = 1, span: int = 4, **font: Any) -> None:
-        self.write(self.row, col, text, font=font)
+    def line(
+        self, text: str, col: int = 1, span: int = 4, style: str = "vc_text"
+    ) -> None:
+        self.write(self.row, col, text, style)
         if span > 1:
             self.ws.merge_cells(
                 start_row=self.row,
@@ -557,20 +597,19 @@ class _Builder:
         dv.add(sqref)
         self.ws.add_data_validation(dv)
 
-    def answer_cell(self, row: int, col: int, column: Column, value: object) -> None:
-        cell = self.write(row, col, _to_cell(column, value))
-        cell.fill = _ANSWER_FILL
-        cell.border = _BORDER
-        cell.protection = _UNLOCKED
+    def answer_cell(
+        self, row: int, col: int, column: Column, value: object, validate: bool = True
+    ) -> None:
+        style = {"date": "vc_answer_date"}.get(column.kind, "vc_answer")
         if column.kind in TEXT_KINDS:
-            cell.number_format = "@"  # phones keep their leading 0
-        elif column.kind == "date":
-            cell.number_format = "DD/MM/YYYY"
-        self.validation(column, cell.coordinate)
+            style = "vc_answer_text"
+        cell = self.write(row, col, _to_cell(column, value), style)
+        if validate:
+            self.validation(column, cell.coordinate)
 
     # -- sections and questions
     def section(self, section: Any, answers: Mapping[str, object]) -> None:
-        self.line(section.title, span=4, bold=True)
+        self.line(section.title, span=4, style="vc_bold")
         for child in section.children:
             if isinstance(child, forms.Section):
                 self.section(child, answers)
@@ -583,7 +622,7 @@ class _Builder:
         hint = getattr(question, "hint", "")
         if question.kind == "note":
             self.write(self.row, 1, bullet)
-            self.line(text, col=2, span=3, italic=True)
+            self.line(text, col=2, span=3, style="vc_italic")
             return
         if question.kind in REPEAT_KINDS:
             self.repeat(question, text, bullet, hint, answers.get(question.code))
@@ -596,7 +635,7 @@ class _Builder:
                 p for p in (hint, "(chọn một hay nhiều, cách nhau bởi dấu “;”)") if p
             )
         if hint:
-            self.write(row, 4, hint, font={"italic": True, "color": "595959"})
+            self.write(row, 4, hint, "vc_hint")
         column = _column(question, question.code)
         self.answer_cell(row, 3, column, answers.get(question.code))
         self.ws.row_dimensions[row].height = max(18, 15 * (len(text) // 60 + 1))
@@ -628,11 +667,9 @@ class _Builder:
         self.write(self.row, 1, bullet)
         self.line(text, col=2, span=3)
         if hint:
-            self.line(hint, col=2, span=3, italic=True, color="595959")
+            self.line(hint, col=2, span=3, style="vc_hint")
         for offset, column in enumerate(columns):
-            cell = self.write(self.row, 2 + offset, column.label, font={"bold": True})
-            cell.fill = _HEADER_FILL
-            cell.border = _BORDER
+            self.write(self.row, 2 + offset, column.label, "vc_header")
         self.row += 1
         header = self.row
         for offset, column in enumerate(columns):
@@ -640,15 +677,20 @@ class _Builder:
                 header,
                 2 + offset,
                 f"{question.code}.{column.key}",
-                font={"size": 8, "color": "808080"},
+                "vc_code",
             )
         for number in range(1, count + 1):
             row = header + number
-            self.write(row, 1, number, alignment=Alignment(horizontal="center"))
+            self.write(row, 1, number, "vc_center")
             line = lines[number - 1] if number <= len(lines) else {}
             line = line if isinstance(line, Mapping) else {}
             for offset, column in enumerate(columns):
-                self.answer_cell(row, 2 + offset, column, line.get(column.key))
+                self.answer_cell(
+                    row, 2 + offset, column, line.get(column.key), validate=False
+                )
+        for offset, column in enumerate(columns):  # one validation per column
+            letter = get_column_letter(2 + offset)
+            self.validation(column, f"{letter}{header + 1}:{letter}{header + count}")
         self.slots.append(
             Slot(
                 question.code,
@@ -790,28 +832,27 @@ def _fill(
         title = form.render_title(year, province)
     except (KeyError, IndexError, ValueError, AttributeError):
         title = getattr(form, "title", "") or getattr(form, "name", "")
-    builder.line(title, span=4, bold=True, size=13)
+    builder.line(title, span=4, style="vc_title")
     if getattr(form, "audience", ""):
-        builder.line(form.audience, span=4, italic=True)
+        builder.line(form.audience, span=4, style="vc_italic")
     builder.row += 1
     for label, key in (("Đơn vị:", "unit_name"), ("Đợt khảo sát:", "round_name")):
-        builder.write(builder.row, 2, label, font={"bold": True})
-        cell = builder.write(builder.row, 3, meta.get(key, ""))
-        cell.fill = _FIXED_FILL
-        cell.border = _BORDER
+        builder.write(builder.row, 2, label, "vc_bold")
+        builder.write(builder.row, 3, meta.get(key, ""), "vc_fixed")
         builder.row += 1
     builder.line(
         "Điền câu trả lời vào các ô màu vàng. Không xoá, không chèn dòng và không "
         "đổi tên trang tính; tệp được đọc theo tên của từng ô (tên câu hỏi).",
         col=2,
         span=3,
-        italic=True,
-        color="C00000",
+        style="vc_warn",
     )
     builder.row += 1
     guidance = tuple(getattr(form, "guidance", ()) or ())
     if guidance:
-        builder.line(getattr(form, "guidance_title", "") or "Hướng dẫn", bold=True)
+        builder.line(
+            getattr(form, "guidance_title", "") or "Hướng dẫn", style="vc_bold"
+        )
         cut = cutoff or forms.default_cutoff(year)
         for item in guidance:
             try:
@@ -825,8 +866,8 @@ def _fill(
     if signoff:
         builder.row += 1
         for offset, (title_, note) in enumerate(signoff[:2]):
-            builder.write(builder.row, 2 + offset, title_, font={"bold": True})
-            builder.write(builder.row + 1, 2 + offset, note, font={"italic": True})
+            builder.write(builder.row, 2 + offset, title_, "vc_bold")
+            builder.write(builder.row + 1, 2 + offset, note, "vc_italic")
         builder.row += 2
 
 
