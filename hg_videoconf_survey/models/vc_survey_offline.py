@@ -389,18 +389,37 @@ class VcSurveyRound(models.Model):
         return res
 
     def _vc_sender_units(self, email):
-        """Units of this round whose contacts or users have ``email``."""
+        """Units of this round whose contact card (or its people) or users
+        have the address ``email``."""
         self.ensure_one()
+        Unit = self.env["vc.unit"].sudo()
         if not email:
-            return self.env["vc.unit"]
-        found = self.env["vc.unit"]
-        for unit in self.sudo().submission_ids.unit_id:
-            people = unit.partner_id | unit.partner_id.child_ids
-            users = unit.user_ids | unit.preparer_ids | unit.head_id | unit.deputy_ids
-            people |= users.partner_id
-            if email in {email_normalize(p.email) for p in people if p.email}:
-                found |= unit
-        return found
+            return Unit
+        partners = (
+            self.env["res.partner"]
+            .sudo()
+            .with_context(active_test=False)
+            .search([("email_normalized", "=", email)])
+        )
+        if not partners:
+            return Unit
+        users = partners.user_ids
+        units = Unit.search(
+            [
+                "|",
+                "|",
+                "|",
+                "|",
+                "|",
+                ("partner_id", "in", partners.ids),
+                ("partner_id", "in", partners.parent_id.ids),
+                ("user_ids", "in", users.ids),
+                ("preparer_ids", "in", users.ids),
+                ("head_id", "in", users.ids),
+                ("deputy_ids", "in", users.ids),
+            ]
+        )
+        return units & self.sudo().submission_ids.unit_id
 
     def _vc_process_reply(self, msg_dict, submission=None):
         """Import the workbooks of an incoming mail; keep and flag the rest."""

@@ -54,7 +54,7 @@ class VcSurveyOfflineReply(models.Model):
     needs_attention = fields.Boolean(
         compute="_compute_needs_attention", store=True, index=True
     )
-    report = fields.Text(readonly=True)
+    report = fields.Text(string="Validation report", readonly=True)
     report_file = fields.Binary(string="Report", attachment=True, readonly=True)
     report_filename = fields.Char(readonly=True)
     answer_mail_id = fields.Many2one("mail.mail", string="Answer", readonly=True)
