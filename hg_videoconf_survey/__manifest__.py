@@ -23,6 +23,7 @@
         "views/vc_mcu_views.xml",
         "views/vc_operator_views.xml",
         "views/res_users_views.xml",
+        "views/res_config_settings_views.xml",
         "views/vc_survey_round_views.xml",
         "views/vc_survey_submission_views.xml",
         "views/vc_survey_submission_form.xml",

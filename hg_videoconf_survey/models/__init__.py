@@ -1,4 +1,6 @@
 from . import (
+    res_company,
+    res_config_settings,
     res_users,
     vc_endpoint,
     vc_mcu,

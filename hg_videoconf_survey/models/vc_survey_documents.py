@@ -58,7 +58,9 @@ class VcSurveyRound(models.Model):
     _inherit = "vc.survey.round"
 
     summary_number = fields.Integer(readonly=True, copy=False, tracking=True)
-    summary_notation = fields.Char(default="BC-STTTT", required=True)
+    summary_notation = fields.Char(
+        default=lambda self: self._default_summary_notation(), required=True
+    )
     summary_date = fields.Date(copy=False, tracking=True)
     summary_recipients = fields.Text(
         help='"Kính gửi" of the summary, one per line; default: the provincial '
@@ -90,6 +92,13 @@ class VcSurveyRound(models.Model):
     can_generate_summary = fields.Boolean(compute="_compute_can_documents")
     can_archive = fields.Boolean(compute="_compute_can_documents")
     can_check_archive = fields.Boolean(compute="_compute_can_documents")
+
+    @api.model
+    def _default_summary_notation(self):
+        """ "BC-" and the agency part of the company's notation
+        ("STTTT-CNTT" -> "BC-STTTT")."""
+        notation = self.env.company.vc_notation or "STTTT-CNTT"
+        return f"BC-{notation.split('-')[0]}"
 
     @api.depends_context("uid")
     @api.depends("state", "dispatch_number", "summary_number")
@@ -259,10 +268,10 @@ class VcSurveyRound(models.Model):
         self.ensure_one()
         if not self.signer_name:
             raise UserError(_("Fill in the name of the signer of the dispatch first."))
-        province = self.province or "Hà Giang"
+        province = self.province or ""
         return {
-            "parent_agency": f"UBND TỈNH {province.upper()}",
-            "agency": AGENCY,
+            "parent_agency": self._parent_agency(),
+            "agency": self.agency or self.env.company.vc_agency or AGENCY,
             "notation": self.dispatch_notation,
             "number": self.dispatch_number or None,
             "place": province,
@@ -273,6 +282,9 @@ class VcSurveyRound(models.Model):
             "deadline": self.deadline,
             "email": self.softcopy_email or "",
             "cc": _lines(self.cc),
+            "archive": f"Lưu: VT, {self.drafting_unit}."
+            if self.drafting_unit
+            else None,
             "signer": self._signer_data(),
             "year": self.year,
             "cutoff": self._get_cutoff(),
@@ -283,22 +295,32 @@ class VcSurveyRound(models.Model):
             ],
         }
 
+    def _parent_agency(self):
+        if self.parent_agency:
+            return self.parent_agency
+        return f"UBND TỈNH {(self.province or '').upper()}".strip()
+
     def _summary_recipients(self):
-        return _lines(self.summary_recipients) or [
-            f"Ủy ban nhân dân tỉnh {self.province or 'Hà Giang'}"
-        ]
+        """Default: the parent agency, written out ("UBND TỈNH X" ->
+        "Ủy ban nhân dân tỉnh X")."""
+        if _lines(self.summary_recipients):
+            return _lines(self.summary_recipients)
+        parent = self._parent_agency()
+        if parent.upper().startswith("UBND TỈNH "):
+            return [f"Ủy ban nhân dân tỉnh {self.province or parent[10:].title()}"]
+        return [parent]
 
     def _prepare_summary_meta(self):
         """The summary's heading, number and signer (vcsurvey.summary meta)."""
         self.ensure_one()
-        province = self.province or "Hà Giang"
+        province = self.province or ""
         return {
             "number": self.summary_number or None,
             "notation": self.summary_notation,
             "date": self.summary_date or None,
             "place": province,
-            "parent_agency": f"UBND TỈNH {province.upper()}",
-            "agency": AGENCY,
+            "parent_agency": self._parent_agency(),
+            "agency": self.agency or self.env.company.vc_agency or AGENCY,
             "recipients": self._summary_recipients(),
             "signer": self._signer_data(),
         }
@@ -333,7 +355,7 @@ class VcSurveyRound(models.Model):
         }
         return {
             "year": self.year,
-            "province": self.province or "Hà Giang",
+            "province": self.province or self.env.company.vc_place or "",
             "deadline": self.deadline,
             "cutoff": self._get_cutoff(),
             "dispatch": {
@@ -655,7 +677,7 @@ class VcSurveySubmission(models.Model):
         return {
             "year": rnd.year,
             "unit_name": self.unit_id.name,
-            "province": rnd.province or "Hà Giang",
+            "province": rnd.province or self.env.company.vc_place or "",
             "dispatch_number": rnd.dispatch_number or None,
             "dispatch_date": rnd.dispatch_date or None,
             "cutoff": rnd._get_cutoff(),

@@ -14,7 +14,15 @@ DEFAULT_LEGAL_BASIS = (
     "ban hành quy chế quản lý, vận hành và sử dụng các hệ thống giao ban trực "
     "tuyến trên địa bàn tỉnh"
 )
-DEFAULT_RECIPIENTS = "UBND các huyện, thành phố\nTrung tâm CNTT & Truyền thông"
+# the issuing agency, copied from the company settings into the round and
+# frozen once it is dispatched: its documents keep the agency of that day
+AGENCY_FIELDS = {
+    "parent_agency": "vc_parent_agency",
+    "agency": "vc_agency",
+    "province": "vc_place",
+    "dispatch_notation": "vc_notation",
+    "drafting_unit": "vc_drafting_unit",
+}
 DEFAULT_CC = "Lãnh đạo Sở\nVnptioffice"
 REMINDER_DAYS_PARAM = "hg_videoconf_survey.reminder_days"
 
@@ -53,7 +61,25 @@ class VcSurveyRound(models.Model):
         copy=False,
         index=True,
     )
-    province = fields.Char(default="Hà Giang", required=True)
+    parent_agency = fields.Char(
+        default=lambda self: self.env.company.vc_parent_agency,
+        help="Copied from the company settings; frozen once dispatched.",
+    )
+    agency = fields.Char(
+        string="Issuing agency",
+        default=lambda self: self.env.company.vc_agency,
+        help="Copied from the company settings; frozen once dispatched.",
+    )
+    drafting_unit = fields.Char(
+        default=lambda self: self.env.company.vc_drafting_unit,
+        help='Short name in "Lưu: VT, …".',
+    )
+    province = fields.Char(
+        string="Place name",
+        default=lambda self: self.env.company.vc_place,
+        required=True,
+        help="Place of the date line and province named by the forms.",
+    )
     user_id = fields.Many2one(
         "res.users",
         string="Responsible officer",
@@ -62,7 +88,9 @@ class VcSurveyRound(models.Model):
     )
     # the dispatch (công văn)
     dispatch_number = fields.Integer(readonly=True, copy=False, tracking=True)
-    dispatch_notation = fields.Char(default="STTTT-CNTT", required=True)
+    dispatch_notation = fields.Char(
+        default=lambda self: self.env.company.vc_notation, required=True
+    )
     dispatch_date = fields.Date(tracking=True, copy=False)
     subject = fields.Char(
         required=True,
@@ -74,7 +102,8 @@ class VcSurveyRound(models.Model):
         help='One legal basis per line; printed as "Căn cứ ...".',
     )
     recipients = fields.Text(
-        default=DEFAULT_RECIPIENTS, help='"Kính gửi" list, one recipient per line.'
+        help='"Kính gửi" list, one recipient per line; by default made from the '
+        "levels of the addressed units."
     )
     cc = fields.Text(
         string="Copies to",
@@ -82,9 +111,14 @@ class VcSurveyRound(models.Model):
         help='"Nơi nhận" besides the addressees and the archive, one per line.',
     )
     deadline = fields.Date(required=True, tracking=True)
-    softcopy_email = fields.Char(string="Soft-copy e-mail")
-    signer_title = fields.Char(default="GIÁM ĐỐC", required=True)
-    signer_name = fields.Char()
+    softcopy_email = fields.Char(
+        string="Soft-copy e-mail", default=lambda self: self.env.company.vc_reply_email
+    )
+    signer_title = fields.Char(
+        default=lambda self: self.env.company.vc_signer_title or "GIÁM ĐỐC",
+        required=True,
+    )
+    signer_name = fields.Char(default=lambda self: self.env.company.vc_signer_name)
     signer_delegation = fields.Selection(
         [("KT.", "KT. (on behalf of)")], help="Set when a deputy signs."
     )
@@ -191,7 +225,29 @@ class VcSurveyRound(models.Model):
             raise AccessError(
                 _("A survey round is created as a draft, without a number.")
             )
-        return super().create(vals_list)
+        rounds = super().create(vals_list)
+        for rnd in rounds.filtered(lambda r: not r.recipients and r.line_ids):
+            rnd.recipients = rnd._default_recipients()
+        return rounds
+
+    def _default_recipients(self):
+        """ "Kính gửi" lines from the addressed units: one line per level that
+        has a collective name ("UBND các xã, phường"), else the unit's name."""
+        self.ensure_one()
+        lines = []
+        units = self.line_ids.unit_id.sudo().sorted(
+            lambda u: (u.level_id.sequence, u.name or "")
+        )
+        for unit in units:
+            line = unit.level_id.recipient_label or unit.name
+            if line and line not in lines:
+                lines.append(line)
+        return "\n".join(lines)
+
+    @api.onchange("line_ids")
+    def _onchange_line_ids_recipients(self):
+        if self.state == "draft" and self.line_ids:
+            self.recipients = self._default_recipients()
 
     def write(self, vals):
         if not self.env.su:
@@ -206,7 +262,32 @@ class VcSurveyRound(models.Model):
                 )
             if any(r.state == "archived" for r in self):
                 raise UserError(_("An archived survey round is read-only."))
+            frozen = set(vals) & set(AGENCY_FIELDS)
+            if frozen and any(r.state != "draft" for r in self):
+                raise UserError(
+                    _(
+                        "The issuing agency of a dispatched round is kept as it "
+                        "was on the day of the dispatch: %(fields)s.",
+                        fields=", ".join(
+                            self._fields[f].get_description(self.env)["string"]
+                            for f in sorted(frozen)
+                        ),
+                    )
+                )
         return super().write(vals)
+
+    def _agency_snapshot(self):
+        """Agency fields still empty, filled from the company settings."""
+        self.ensure_one()
+        company = self.env.company
+        vals = {
+            field: company[company_field]
+            for field, company_field in AGENCY_FIELDS.items()
+            if not self[field] and company[company_field]
+        }
+        if not self.recipients and self.line_ids:
+            vals["recipients"] = self._default_recipients()
+        return vals
 
     @api.model
     def _workflow_fields(self):
@@ -248,7 +329,7 @@ class VcSurveyRound(models.Model):
         new_state = self._move("dispatch")
         if not self.line_ids:
             raise UserError(_("Add the units this round is addressed to first."))
-        vals = {"state": new_state}
+        vals = dict(self._agency_snapshot(), state=new_state)
         if not self.dispatch_date:
             vals["dispatch_date"] = fields.Date.context_today(self)
         self.sudo().write(vals)

@@ -142,7 +142,7 @@ class VcSurveySubmission(models.Model):
                 continue
             form = sub._get_form()
             sub.form_title = form.render_title(
-                sub.round_id.year, sub.round_id.province or "Hà Giang"
+                sub.round_id.year, sub.round_id.province or ""
             )
             sub.form_audience = form.audience
 
@@ -246,7 +246,9 @@ class VcSurveySubmission(models.Model):
                 if value is None or code not in set(form.codes()):
                     continue
                 for problem in form_core.check_answer(form, code, value, answers):
-                    errors.setdefault(problem.question_code, problem.message(sub._lang()))
+                    errors.setdefault(
+                        problem.question_code, problem.message(sub._lang())
+                    )
             sub.answer_errors = errors
             sub.answer_visible = sorted(form_core.visible(form, answers))
 
@@ -701,7 +703,9 @@ class VcSurveySubmission(models.Model):
             else:
                 value = stored.get(question.code)
                 if isinstance(value, list):
-                    value = [dict(row) if isinstance(row, dict) else row for row in value]
+                    value = [
+                        dict(row) if isinstance(row, dict) else row for row in value
+                    ]
                 answers[question.code] = value
         return answers
 
@@ -718,9 +722,7 @@ class VcSurveySubmission(models.Model):
         """
         self.ensure_one()
         if not isinstance(values, dict):
-            raise UserError(
-                _("The answers must be a mapping {question name: value}.")
-            )
+            raise UserError(_("The answers must be a mapping {question name: value}."))
         self.env.cr.execute(
             "SELECT id FROM vc_survey_submission WHERE id = %s FOR UPDATE", [self.id]
         )

@@ -16,6 +16,10 @@ class VcUnitLevel(models.Model):
     code = fields.Char(required=True)
     sequence = fields.Integer(default=10)
     active = fields.Boolean(default=True)
+    recipient_label = fields.Char(
+        help='How a dispatch addresses all units of this level ("Kính gửi"), '
+        'e.g. "UBND các xã, phường"; empty: each unit by its name.'
+    )
 
     _sql_constraints = [
         ("code_uniq", "unique(code)", "The code of a unit level must be unique."),
