@@ -35,6 +35,7 @@
         "data/vc_document_sequence_data.xml",
         "views/vc_survey_round_documents_views.xml",
         "views/vc_survey_submission_documents_views.xml",
+        "views/vc_survey_offline_views.xml",
         "views/vc_document_register_views.xml",
         "views/vc_document_template_views.xml",
         "views/vc_document_menus.xml",

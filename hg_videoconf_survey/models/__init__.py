@@ -19,3 +19,4 @@ from . import (
     vc_document_template,
     vc_survey_documents,
 )
+from . import vc_survey_offline, vc_survey_offline_reply
