@@ -121,9 +121,7 @@ def _problems_of(form, code, value, answers):
 
 def check_answer(form, code, value, answers):
     """Problems shown on the field (everything but a missing answer)."""
-    return [
-        p for p in _problems_of(form, code, value, answers) if p.rule != "required"
-    ]
+    return [p for p in _problems_of(form, code, value, answers) if p.rule != "required"]
 
 
 def type_problems(form, code, value, answers):

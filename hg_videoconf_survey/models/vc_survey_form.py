@@ -198,10 +198,14 @@ class VcSurveyForm(models.Model):
         lines = []
         for p in problems:
             where = "/".join(
-                str(part) for part in (p.sheet, p.row, p.column) if part not in (None, "")
+                str(part)
+                for part in (p.sheet, p.row, p.column)
+                if part not in (None, "")
             )
-            message = p.message if lang.startswith("vi") else (
-                getattr(p, "message_en", "") or p.message
+            message = (
+                p.message
+                if lang.startswith("vi")
+                else (getattr(p, "message_en", "") or p.message)
             )
             lines.append(f"• {where}: {message}" if where else f"• {message}")
         return _("The workbook cannot be imported:") + "\n" + "\n".join(lines)
