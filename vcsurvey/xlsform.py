@@ -1281,8 +1281,8 @@ def write_xlsform(form: FormDefinition) -> bytes:
     survey.title = "survey"
     survey_rows = _survey_rows(form)
     used = {key for row in survey_rows for key, value in row.items() if value}
-    columns = [c for c in _SURVEY_ORDER if c in used or c in ("type", "name")]
-    columns.insert(2, f"label::{VI}") if f"label::{VI}" not in columns else None
+    always = ("type", "name", f"label::{VI}")
+    columns = [c for c in _SURVEY_ORDER if c in used or c in always]
     _write_sheet(survey, columns, survey_rows)
     choice_rows = _choice_rows(form)
     choices = workbook.create_sheet("choices")
