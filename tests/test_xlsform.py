@@ -569,3 +569,43 @@ def test_corrupted_workbooks_raise_only_xlsform_error(
         read_xlsform(bytes(data), "fuzz.xlsx")
     except XLSFormError as error:
         assert error.problems
+
+
+def test_defaults_are_typed_and_checked() -> None:
+    survey = [
+        {"type": "integer", "name": "n", "label": "N", "default": "3"},
+        {"type": "decimal", "name": "d", "label": "D", "default": "2.5"},
+        {"type": "date", "name": "t", "label": "T", "default": "2026-01-31"},
+        {
+            "type": "select_one yn",
+            "name": "y",
+            "label": "Y",
+            "vc_kind": "yesno",
+            "default": "no",
+        },
+        {"type": "select_multiple yn", "name": "m", "label": "M", "default": "yes no"},
+        {"type": "text", "name": "s", "label": "S", "default": "Hà Giang"},
+    ]
+    choices = [
+        {"list_name": "yn", "name": "yes", "label": "Có"},
+        {"list_name": "yn", "name": "no", "label": "Không"},
+    ]
+    form = read_xlsform(build_xlsform(survey, choices, SETTINGS), "f.xlsx")
+    assert forms.default_answers(form) == {
+        "n": 3,
+        "d": 2.5,
+        "t": "2026-01-31",
+        "y": False,
+        "m": ["yes", "no"],
+        "s": "Hà Giang",
+    }
+    bad = [
+        {"type": "integer", "name": "n", "label": "N", "default": "ba"},
+        {"type": "date", "name": "t", "label": "T", "default": "31/01/2026"},
+        {"type": "select_one yn", "name": "y", "label": "Y", "default": "maybe"},
+    ]
+    assert _problems(build_xlsform(bad, choices, SETTINGS)) == [
+        ("survey", 2, "default"),
+        ("survey", 3, "default"),
+        ("survey", 4, "default"),
+    ]

@@ -240,6 +240,50 @@ class Question:
         raise KeyError(value)
 
 
+def typed_default(question: Question) -> object:
+    """The XLSForm ``default`` of ``question`` as an answer value, or None.
+
+    integer -> int, decimal/percent -> float, yesno -> bool ("yes"/"no"),
+    select_multiple -> list (space-separated values), others the text; a
+    default that does not fit the kind is None (the importer refuses it).
+    """
+    text = question.default.strip()
+    if not text:
+        return None
+    kind = question.kind
+    values = [choice.value for choice in question.choices]
+    try:
+        if kind == "integer":
+            return int(text) if text.lstrip("-").isdigit() else None
+        if kind in ("decimal", "percent"):
+            number = float(text)
+            return number if number == number and abs(number) != float("inf") else None
+        if kind == "date":
+            return date.fromisoformat(text).isoformat()
+    except ValueError:
+        return None
+    if kind == "yesno":
+        return {"yes": True, "no": False}.get(text)
+    if kind in ("choice", "status"):
+        return text if text in values else None
+    if kind == "select_multiple":
+        chosen = text.split()
+        return chosen if all(v in values for v in chosen) else None
+    if kind in LINE_KINDS or kind == "note":
+        return None
+    return text
+
+
+def default_answers(form: FormDefinition) -> dict[str, object]:
+    """``{code: typed default}`` of the questions that have one."""
+    found = {}
+    for question in form.questions():
+        value = typed_default(question)
+        if value is not None:
+            found[question.code] = value
+    return found
+
+
 def _default_columns(kind: str) -> tuple[Question, ...]:
     """The lines of the 2017 "operators"/"incidents" answers as columns."""
     if kind == "operators":

@@ -52,6 +52,7 @@ from .forms import (
     Question,
     Section,
     field_name,
+    typed_default,
 )
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -817,7 +818,7 @@ class _Reader:
         if not name:
             return None
         try:
-            return Question(
+            question = Question(
                 code=name,
                 text=label,
                 kind=kind,
@@ -848,6 +849,17 @@ class _Reader:
         except ValueError as error:
             self.add("survey", row.number, "type", str(error), str(error))
             return None
+        if question.default and typed_default(question) is None:
+            self.add(
+                "survey",
+                row.number,
+                "default",
+                f"Giá trị mặc định {question.default!r} không hợp với kiểu câu hỏi "
+                f"{question.kind}.",
+                f"The default {question.default!r} does not fit the question's "
+                f"kind {question.kind}.",
+            )
+        return question
 
     # -- cross checks ----------------------------------------------------
     def check_names_and_expressions(self, sections: tuple[Section, ...]) -> None:
