@@ -108,7 +108,7 @@ COMPLETENESS_RULES = frozenset(
     {"required", "operators_min", "lines_min", "reason_required", "required_expr"}
 )
 MULTI_SEPARATOR = ";"
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
@@ -932,7 +932,7 @@ def _precheck(data: bytes) -> tuple[zipfile.ZipFile, dict[str, _SheetInfo]]:
             f"Tệp quá lớn ({_megabytes(len(data))}); phiếu khảo sát không vượt quá "
             f"{_megabytes(MAX_FILE_BYTES)}."
         )
-    if data.startswith(_OLE_MAGIC):
+    if data.startswith(OLE_MAGIC):
         if "EncryptionInfo".encode("utf-16-le") in data:
             raise _Refused(
                 "Tệp được đặt mật khẩu (mã hoá): hãy bỏ mật khẩu (Tệp > Thông tin > "

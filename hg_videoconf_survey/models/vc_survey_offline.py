@@ -17,7 +17,7 @@ from markupsafe import Markup
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import email_normalize
+from odoo.tools import email_normalize, email_split
 
 from vcsurvey import rawexport, workbook
 from vcsurvey.cli import slug
@@ -38,6 +38,25 @@ def workbook_key(env):
     the secret itself never leaves the server."""
     secret = env["ir.config_parameter"].sudo().get_param("database.secret") or ""
     return hmac.new(secret.encode(), b"vc_survey_workbook", hashlib.sha256).hexdigest()
+
+
+def _files(msg_dict):
+    """(name, bytes) of an incoming mail's attachments."""
+    return [
+        (att.fname or "file", att.content)
+        for att in msg_dict.get("attachments") or []
+        if isinstance(att.content, bytes)
+    ]
+
+
+def _workbooks(msg_dict):
+    """The attachments that look like workbooks (by name or first bytes)."""
+    return [
+        (name, data)
+        for name, data in _files(msg_dict)
+        if name.lower().endswith(WORKBOOK_SUFFIXES)
+        or data.startswith((b"PK\x03\x04", workbook.OLE_MAGIC))
+    ]
 
 
 def is_department(env):
@@ -117,6 +136,8 @@ class VcSurveySubmission(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
+        if "has_signed_scan" in vals and not self.env.su:
+            raise AccessError(_("Whether a signed scan is attached follows the file."))
         if "signed_scan" in vals or "signed_scan_filename" in vals:
             self._check_scan(vals.get("signed_scan"))
             for sub in self:
@@ -315,8 +336,10 @@ class VcSurveySubmission(models.Model):
     # ------------------------------------------------------------------
     def message_update(self, msg_dict, update_vals=None):
         res = super().message_update(msg_dict, update_vals=update_vals)
-        for sub in self:
-            sub.round_id._vc_process_reply(msg_dict, submission=sub)
+        # a reply in the form's discussion is only ours when it carries a file
+        if _workbooks(msg_dict):
+            for sub in self:
+                sub.round_id._vc_process_reply(msg_dict, submission=sub)
         return res
 
     # ------------------------------------------------------------------
@@ -385,7 +408,14 @@ class VcSurveyRound(models.Model):
     def message_update(self, msg_dict, update_vals=None):
         res = super().message_update(msg_dict, update_vals=update_vals)
         for rnd in self:
-            rnd._vc_process_reply(msg_dict)
+            # a mail to the alias is always handled; a reply in the round's own
+            # discussion (through the catchall) only when it carries a file
+            alias = email_normalize(rnd.alias_email or "")
+            recipients = {
+                email_normalize(a) for a in email_split(msg_dict.get("recipients", ""))
+            }
+            if (alias and alias in recipients) or _workbooks(msg_dict):
+                rnd._vc_process_reply(msg_dict)
         return res
 
     def _vc_sender_units(self, email):
@@ -426,17 +456,8 @@ class VcSurveyRound(models.Model):
         self.ensure_one()
         Reply = self.env["vc.survey.offline.reply"].sudo()
         sender = email_normalize(msg_dict.get("email_from") or "") or ""
-        files = [
-            (att.fname or "file", att.content)
-            for att in msg_dict.get("attachments") or []
-            if isinstance(att.content, bytes)
-        ]
-        books = [
-            (name, data)
-            for name, data in files
-            if name.lower().endswith(WORKBOOK_SUFFIXES)
-            or data.startswith((b"PK\x03\x04", workbook._OLE_MAGIC))
-        ]
+        files = _files(msg_dict)
+        books = _workbooks(msg_dict)
         sender_units = self._vc_sender_units(sender)
         base = {
             "round_id": self.id,

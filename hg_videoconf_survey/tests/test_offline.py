@@ -423,6 +423,26 @@ class TestOffline(VcSurveyCommon):
         self.assertEqual(problems, [])
         self.assertEqual(meta["unit_id"], str(self.district_a.id))
 
+    def test_reply_in_a_forms_thread(self):
+        """A reply to the form's own mail: ignored without a file, imported with."""
+        notification = self.sub_a.message_ids.filtered("message_id")[:1]
+        self.assertTrue(notification)
+        catchall = "catchall@hagiang.test"
+
+        def reply(files):
+            eml = self._eml("prep.a@alpha.test", catchall, files, subject="Re: phiếu")
+            eml = eml.replace(
+                b"Subject:",
+                b"In-Reply-To: " + notification.message_id.encode() + b"\nSubject:",
+                1,
+            )
+            return self._process(eml)
+
+        self.assertFalse(reply([]), "a plain reply is a discussion, not a form")
+        data = self._filled(self.sub_a, self._district_answers())
+        found = reply([("phieu.xlsx", data)])
+        self.assertEqual((found.state, found.submission_id), ("imported", self.sub_a))
+
     # --------------------------------------------------------- signed scan
     def test_signed_scan(self):
         """PDF/JPEG accepted by content, other files refused; seen by the Department."""
@@ -438,6 +458,8 @@ class TestOffline(VcSurveyCommon):
         self.sub_a.with_user(self.head_a).action_approve()
         sub.write({"signed_scan": b64(PDF), "signed_scan_filename": "phieu-ky.pdf"})
         self.assertTrue(self.sub_a.with_user(self.officer).has_signed_scan)
+        with self.assertRaises(AccessError):
+            self.sub_b.with_user(self.preparer_b).write({"has_signed_scan": True})
         self.sub_c.with_user(self.preparer_c).write({"signed_scan": b64(JPEG)})
         found = (
             self.env["vc.survey.submission"]
