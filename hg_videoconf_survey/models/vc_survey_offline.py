@@ -96,7 +96,7 @@ class VcSurveySubmission(models.Model):
         help="The signed and stamped paper form, scanned (PDF or JPEG, at most "
         "10 MB).",
     )
-    signed_scan_filename = fields.Char(copy=False)
+    signed_scan_filename = fields.Char(string="Signed scan file name", copy=False)
     has_signed_scan = fields.Boolean(
         compute="_compute_has_signed_scan", store=True, string="Signed scan attached"
     )
@@ -105,7 +105,9 @@ class VcSurveySubmission(models.Model):
         compute="_compute_workbook_file",
         help="The unit's fillable workbook, made when downloaded.",
     )
-    workbook_filename = fields.Char(compute="_compute_workbook_filename")
+    workbook_filename = fields.Char(
+        string="Excel form file name", compute="_compute_workbook_filename"
+    )
     offline_reply_ids = fields.One2many(
         "vc.survey.offline.reply", "submission_id", string="Replies by e-mail"
     )
@@ -378,7 +380,7 @@ class VcSurveyRound(models.Model):
         "vc.survey.offline.reply", "round_id", string="Replies by e-mail"
     )
     offline_reply_attention_count = fields.Integer(
-        compute="_compute_offline_reply_attention_count"
+        string="Mails to check", compute="_compute_offline_reply_attention_count"
     )
 
     def _compute_offline_reply_attention_count(self):

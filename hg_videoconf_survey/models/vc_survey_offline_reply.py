@@ -31,12 +31,14 @@ class VcSurveyOfflineReply(models.Model):
     round_id = fields.Many2one(
         "vc.survey.round", required=True, ondelete="cascade", index=True
     )
-    submission_id = fields.Many2one("vc.survey.submission", string="Form", index=True)
+    submission_id = fields.Many2one(
+        "vc.survey.submission", string="Survey form", index=True
+    )
     unit_id = fields.Many2one(related="submission_id.unit_id", store=True)
     email_from = fields.Char(string="From", readonly=True)
-    subject = fields.Char(readonly=True)
+    subject = fields.Char(string="E-mail subject", readonly=True)
     message_ref = fields.Char(string="Message-Id", readonly=True)
-    body = fields.Html(readonly=True, sanitize=True)
+    body = fields.Html(string="E-mail body", readonly=True, sanitize=True)
     filename = fields.Char(string="File", readonly=True)
     attachment_ids = fields.Many2many("ir.attachment", string="Files", readonly=True)
     state = fields.Selection(
@@ -50,13 +52,16 @@ class VcSurveyOfflineReply(models.Model):
         default="flagged",
         index=True,
     )
-    reason = fields.Selection(REASONS, readonly=True)
+    reason = fields.Selection(REASONS, string="Why it needs the officer", readonly=True)
     needs_attention = fields.Boolean(
-        compute="_compute_needs_attention", store=True, index=True
+        compute="_compute_needs_attention",
+        store=True,
+        index=True,
+        help="Kept for the officer: not imported and not answered automatically.",
     )
     report = fields.Text(string="Validation report", readonly=True)
     report_file = fields.Binary(string="Report", attachment=True, readonly=True)
-    report_filename = fields.Char(readonly=True)
+    report_filename = fields.Char(string="Report file name", readonly=True)
     answer_mail_id = fields.Many2one("mail.mail", string="Answer", readonly=True)
 
     @api.depends("state")

@@ -20,12 +20,14 @@ class VcSurveyImportWizard(models.TransientModel):
     file_ids = fields.Many2many(
         "ir.attachment", string="Excel files", help="Filled .xlsx workbooks."
     )
-    state = fields.Selection([("draft", "Draft"), ("done", "Done")], default="draft")
-    result_ok = fields.Boolean(readonly=True)
-    summary = fields.Char(readonly=True)
-    report_html = fields.Html(readonly=True, sanitize=True)
+    state = fields.Selection(
+        [("draft", "To import"), ("done", "Imported")], default="draft"
+    )
+    result_ok = fields.Boolean(string="All files imported", readonly=True)
+    summary = fields.Char(string="Result", readonly=True)
+    report_html = fields.Html(string="Problems", readonly=True, sanitize=True)
     report_file = fields.Binary(string="Report", readonly=True)
-    report_filename = fields.Char(readonly=True)
+    report_filename = fields.Char(string="Report file name", readonly=True)
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -92,8 +94,8 @@ class VcSurveyOfflineDownload(models.TransientModel):
     _name = "vc.survey.offline.download"
     _description = "Generated File"
 
-    data = fields.Binary(readonly=True)
-    filename = fields.Char(readonly=True)
+    data = fields.Binary(string="File", readonly=True)
+    filename = fields.Char(string="File name", readonly=True)
 
     @api.model
     def open_file(self, data, filename):
