@@ -43,10 +43,14 @@
     "demo": [
         "demo/vc_registry_demo.xml",
         "demo/vc_survey_demo.xml",
+        "demo/vc_survey_2026_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [
             "hg_videoconf_survey/static/src/answers/**/*",
+        ],
+        "web.assets_tests": [
+            "hg_videoconf_survey/static/tests/tours/**/*",
         ],
     },
     "application": True,

@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 
 import vcsurvey
-from vcsurvey import forms, validation
+from vcsurvey import forms, validation, xlsform
 
 FORMS_DIR = Path(vcsurvey.__file__).parent / "data" / "forms"
 # the 2017 forms shipped with the addon: xml id -> (file, form type)
@@ -27,9 +27,7 @@ LINE_KINDS = ("operators", "incidents")
 
 
 def definition_to_dict(form):
-    if hasattr(forms, "definition_to_dict"):
-        return forms.definition_to_dict(form)
-    return {"builtin": [form.form_type, form.version]}
+    return forms.definition_to_dict(form)
 
 
 def _from_dict(data):
@@ -65,31 +63,19 @@ def builtin_file(xmlid):
 
 
 def has_xlsform():
-    try:
-        from vcsurvey import xlsform  # noqa: F401 (forms-core's module)
-    except ImportError:
-        return False
     return True
 
 
 def read_xlsform(data, filename):
     """FormDefinition or raise the core's XLSFormError."""
-    from vcsurvey import xlsform
-
     return xlsform.read_xlsform(data, filename)
 
 
 def write_xlsform(form):
-    from vcsurvey import xlsform
-
     return xlsform.write_xlsform(form)
 
 
 def xlsform_error_class():
-    if not has_xlsform():
-        return None
-    from vcsurvey import xlsform
-
     return xlsform.XLSFormError
 
 
@@ -113,10 +99,7 @@ TYPE_RULES = {
 
 
 def _problems_of(form, code, value, answers):
-    if hasattr(validation, "check_answer"):
-        return list(validation.check_answer(form, code, value, answers))
-    merged = dict(answers, **{code: value})
-    return [p for p in validation.validate(form, merged) if p.question_code == code]
+    return list(validation.check_answer(form, code, value, answers))
 
 
 def check_answer(form, code, value, answers):
@@ -131,9 +114,7 @@ def type_problems(form, code, value, answers):
 
 def visible(form, answers):
     """Codes of the questions shown for ``answers``."""
-    if hasattr(validation, "visible"):
-        return set(validation.visible(form, answers))
-    return set(form.codes())
+    return set(validation.visible(form, answers))
 
 
 def validate(form, answers):
@@ -155,32 +136,13 @@ def question_columns(question):
     return []
 
 
-# Roles (XLSForm column vc_role) the addon reads: prefill from the registry,
-# the endpoints warning, the device-status pivot.  Forms without roles (the
-# core's 2017 definitions before their XLSForms carry vc_role) fall back to
-# this table.
-_ROLE_FALLBACK = {
-    "B.unit": "unit_name",
-    "B.name": "preparer_name",
-    "I.1.location": "endpoint_location",
-    "I.1.ip": "endpoint_ip",
-    "II.1.communes": "commune_count",
-    "II.1.endpoints": "endpoint_count",
-    "C.5.mcu_ip": "mcu_ip",
-}
-for _network, _devices in forms.DEVICE_STATUS_CODES.items():
-    for _device, _code in _devices.items():
-        _ROLE_FALLBACK[_code] = f"status:{_network}:{_device}"
-
-
 def roles(form):
-    """{role: question code} of ``form``."""
-    codes = set(form.codes())
-    found = {role: code for code, role in _ROLE_FALLBACK.items() if code in codes}
-    declared = {}
+    """{role: question code} of ``form`` (XLSForm column vc_role): the
+    registry prefill, the endpoints warning and the device-status pivot read
+    questions by role, never by code."""
+    found = {}
     for question in form.questions():
         role = getattr(question, "role", "") or ""
         if role:
-            declared.setdefault(role, question.code)
-    found.update(declared)
+            found.setdefault(role, question.code)
     return found

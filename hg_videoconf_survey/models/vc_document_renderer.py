@@ -16,7 +16,7 @@ import unicodedata
 from odoo import _, api, models
 from odoo.exceptions import UserError
 
-from vcsurvey import documents, forms, render, summary, templates
+from vcsurvey import documents, forms, generic, render, summary, templates
 from vcsurvey.consolidate import consolidate
 from vcsurvey.xlsx import summary_workbook
 
@@ -90,7 +90,18 @@ class VcDocumentRenderer(models.AbstractModel):
         return self._fill("form", documents.form_data(form, answers, meta))
 
     @api.model
-    def _summary_odt(self, round_data, meta):
+    def _is_generic(self, forms):
+        """Any version without the hand-written 2017 summary: generic report."""
+        return any(
+            getattr(form, "summary", "2017") != "2017" for form in (forms or {}).values()
+        )
+
+    @api.model
+    def _summary_odt(self, round_data, meta, forms=None):
+        if self._is_generic(forms):
+            return generic.consolidate(round_data, forms), generic.render_summary(
+                round_data, forms, meta, fmts=("odt",)
+            )["odt"]
         consolidated = consolidate(round_data)
         return consolidated, self._fill(
             "summary", summary.summary_template_data(consolidated, meta)
@@ -135,13 +146,20 @@ class VcDocumentRenderer(models.AbstractModel):
             return [{fmt: converted[fmt][key] for fmt in fmts} for key in odts]
 
     @api.model
-    def _render_summary(self, round_data, meta, fmts=("odt", "docx", "pdf", "xlsx")):
+    def _render_summary(
+        self, round_data, meta, fmts=("odt", "docx", "pdf", "xlsx"), forms=None
+    ):
         with self._errors(_("the summary")):
-            consolidated, odt = self._summary_odt(round_data, meta)
+            consolidated, odt = self._summary_odt(round_data, meta, forms)
+            workbook = (
+                generic.summary_workbook
+                if self._is_generic(forms)
+                else summary_workbook
+            )
             out = {}
             for fmt in fmts:
                 if fmt == "xlsx":
-                    out[fmt] = summary_workbook(
+                    out[fmt] = workbook(
                         consolidated, summary.resolve_meta(consolidated, meta)
                     )
                 else:

@@ -325,6 +325,13 @@ class VcSurveyRound(models.Model):
             "signer": self._signer_data(),
         }
 
+    def _summary_forms(self):
+        """{form code: FormDefinition} of the round's versions; a reply names
+        its version by "form_code"."""
+        return {
+            str(form.id): form.sudo().get_definition() for form in self._form_versions()
+        }
+
     def _replies(self):
         """Approved and received submissions: the replies that count."""
         return self.submission_ids.filtered(lambda s: s.state in REPLY_STATES)
@@ -345,7 +352,7 @@ class VcSurveyRound(models.Model):
         replies = self._replies()
         others = self.env["vc.survey.submission"].search_read(
             [("round_id", "=", self.id), ("state", "not in", REPLY_STATES)],
-            ["unit_id", "form_type", "state", "submitted_on"],
+            ["unit_id", "form_type", "form_id", "state", "submitted_on"],
         )
         other_units = {
             u["id"]: u
@@ -377,6 +384,7 @@ class VcSurveyRound(models.Model):
                     "unit_code": other_units[s["unit_id"][0]]["code"] or "",
                     "unit_name": other_units[s["unit_id"][0]]["name"],
                     "form_type": s["form_type"],
+                    "form_code": str(s["form_id"][0]),
                     "state": s["state"],
                     "submitted_on": (s["submitted_on"] or None)
                     and s["submitted_on"].date(),
@@ -476,7 +484,9 @@ class VcSurveyRound(models.Model):
         self.invalidate_recordset(["state"])
         new_state = self._move("consolidate")
         files = self.env["vc.document.renderer"]._render_summary(
-            self._prepare_round_data(), self._prepare_summary_meta()
+            self._prepare_round_data(),
+            self._prepare_summary_meta(),
+            forms=self._summary_forms(),
         )
         stem, title = self._document_name("summary")
         attachments = self.env["vc.document.renderer"]._attach(
@@ -541,7 +551,9 @@ class VcSurveyRound(models.Model):
                     sub._get_form(), sub._get_answers(), sub._prepare_form_meta()
                 )
             _summary, odts["summary"] = renderer._summary_odt(
-                self._prepare_round_data(), self._prepare_summary_meta()
+                self._prepare_round_data(),
+                self._prepare_summary_meta(),
+                forms=self._summary_forms(),
             )
             # Every PDF of the round in one LibreOffice start.
             pdfs = renderer._convert(odts, "pdf")

@@ -4,6 +4,7 @@ import logging
 import re
 
 from odoo import _, api, fields, models
+from odoo.tools import file_open
 from odoo.exceptions import AccessError, UserError
 
 from . import form_core
@@ -325,8 +326,29 @@ class VcSurveyForm(models.Model):
         return f"{base}.{n}"
 
     # ------------------------------------------------------------------
-    # the shipped 2017 forms
+    # the shipped 2017 forms and the demo
     # ------------------------------------------------------------------
+    @api.model
+    def _load_xlsform_file(self, path, xmlid):
+        """Import a workbook shipped in the addon (``path`` inside the addons
+        path) once, under ``xmlid`` of this module."""
+        module = "hg_videoconf_survey"
+        if self.env.ref(f"{module}.{xmlid}", raise_if_not_found=False):
+            return True
+        with file_open(path, "rb") as handle:
+            data = handle.read()
+        record = self.sudo()._create_from_xlsform(data, path.rsplit("/", 1)[-1])
+        self.env["ir.model.data"].sudo().create(
+            {
+                "module": module,
+                "name": xmlid,
+                "model": self._name,
+                "res_id": record.id,
+                "noupdate": True,
+            }
+        )
+        return True
+
     @api.model
     def _load_builtin_forms(self):
         """Create the two 2017 versions (once), through the XLSForm importer

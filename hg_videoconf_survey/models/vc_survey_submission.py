@@ -938,6 +938,7 @@ class VcSurveySubmission(models.Model):
             "unit_code": self.unit_id.code,
             "unit_name": self.unit_id.name,
             "form_type": self.form_type,
+            "form_code": str(self.form_id.id),
             "state": self.state,
             "submitted_on": self.submitted_on and self.submitted_on.date(),
             "approved_on": self.approved_on and self.approved_on.date(),

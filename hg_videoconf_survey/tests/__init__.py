@@ -2,4 +2,5 @@ from . import test_registry, test_survey_workflow
 from . import test_ui
 from . import test_archive, test_documents
 from . import test_i18n
+from . import test_form_versions
 from . import test_offline

@@ -14,6 +14,19 @@ class VcCommon(TransactionCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
+        # the issuing agency of 2017, whatever the demo data set
+        cls.env.company.write(
+            {
+                "vc_parent_agency": "UBND TỈNH HÀ GIANG",
+                "vc_agency": "SỞ THÔNG TIN VÀ TRUYỀN THÔNG",
+                "vc_place": "Hà Giang",
+                "vc_notation": "STTTT-CNTT",
+                "vc_drafting_unit": "CNTT",
+                "vc_signer_title": "GIÁM ĐỐC",
+                "vc_signer_name": False,
+                "vc_reply_email": False,
+            }
+        )
         ref = cls.env.ref
         cls.level_province = ref(f"{MODULE}.unit_level_province")
         cls.level_district = ref(f"{MODULE}.unit_level_district")

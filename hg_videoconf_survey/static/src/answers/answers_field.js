@@ -15,8 +15,15 @@ export class VcSurveyAnswersField extends Component {
     static template = "hg_videoconf_survey.VcSurveyAnswersField";
     static props = {...standardFieldProps};
 
+    /** The answers, including a change sent to the record but not applied
+     * yet (record.update is queued): two quick changes must not lose one. */
     get answers() {
-        return this.props.record.data[this.props.name] || {};
+        const raw = this.props.record.data[this.props.name];
+        if (this._pending && this._pendingFrom === raw) {
+            return this._pending;
+        }
+        this._pending = null;
+        return raw || {};
     }
     get errors() {
         return this.props.record.data.answer_errors || {};
@@ -103,6 +110,8 @@ export class VcSurveyAnswersField extends Component {
         if (value === null) {
             delete answers[code];
         }
+        this._pendingFrom = this.props.record.data[this.props.name];
+        this._pending = answers;
         this.props.record.update({[this.props.name]: answers});
     }
     onInputChange(question, ev) {
