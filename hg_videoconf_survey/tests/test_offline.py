@@ -279,6 +279,33 @@ class TestOffline(VcSurveyCommon):
         rows = list(report.active.iter_rows(min_row=3, values_only=True))
         self.assertTrue(any("junk.xlsx" in (r[1] or "") for r in rows))
 
+    def test_import_wizard_as_preparer(self):
+        """The preparer imports through the form's wizard; the report is theirs."""
+        action = self.sub_a.with_user(self.preparer_a).action_open_import_wizard()
+        self.assertEqual(action["context"]["default_submission_id"], self.sub_a.id)
+        good = self._filled(self.sub_a, self._district_answers(), self.preparer_a)
+        attachment = (
+            self.env["ir.attachment"]
+            .with_user(self.preparer_a)
+            .create(
+                {"name": "a.xlsx", "raw": good, "res_model": "vc.survey.import.wizard"}
+            )
+        )
+        Wizard = self.env["vc.survey.import.wizard"].with_user(self.preparer_a)
+        wizard = Wizard.create(
+            {"submission_id": self.sub_a.id, "file_ids": [(6, 0, attachment.ids)]}
+        )
+        wizard.action_import()
+        self.assertTrue(wizard.result_ok, wizard.summary)
+        self.assertEqual(
+            self._held(self.sub_a), self._expected(self._district_answers())
+        )
+        # another unit's preparer can neither open nor read that wizard
+        with self.assertRaises(AccessError):
+            Wizard.with_user(self.preparer_b).create({"submission_id": self.sub_a.id})
+        with self.assertRaises(AccessError):
+            wizard.with_user(self.preparer_b).read(["report_html"])
+
     # ---------------------------------------------------------------- mail
     def test_alias_per_round(self):
         """Each round has its own alias routing to it."""

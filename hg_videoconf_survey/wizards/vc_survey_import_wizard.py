@@ -1,7 +1,7 @@
 import base64
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from vcsurvey import workbook
 
@@ -44,16 +44,25 @@ class VcSurveyImportWizard(models.TransientModel):
             raise UserError(_("Add the filled Excel file(s) first."))
         return [(a.name or "file.xlsx", a.raw or b"") for a in files]
 
+    def _import_one(self, name, data):
+        """(form, result) of one file; a refused file never stops the others."""
+        target = self.submission_id
+        try:
+            with self.env.cr.savepoint():
+                if target:
+                    encoded = base64.b64encode(data).decode()
+                    return target, target.import_workbook(encoded, name)
+                return self.round_id._import_file(name, data)
+        except (AccessError, UserError, ValidationError) as exc:
+            message = str(exc.args[0] if exc.args else exc)
+            return target, {"ok": False, "errors": [workbook.problem(message)]}
+
     def action_import(self):
         self.ensure_one()
         errors, pending, lines = [], [], []
         imported = 0
         for name, data in self._files():
-            if self.submission_id:
-                target = self.submission_id
-                result = target.import_workbook(base64.b64encode(data).decode(), name)
-            else:
-                target, result = self.round_id._import_file(name, data)
+            target, result = self._import_one(name, data)
             unit = target.unit_id.name if target else ""
             label = f"{name} ({unit})" if unit else name
             if result["ok"]:
