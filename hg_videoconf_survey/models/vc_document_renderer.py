@@ -93,7 +93,8 @@ class VcDocumentRenderer(models.AbstractModel):
     def _is_generic(self, forms):
         """Any version without the hand-written 2017 summary: generic report."""
         return any(
-            getattr(form, "summary", "2017") != "2017" for form in (forms or {}).values()
+            getattr(form, "summary", "2017") != "2017"
+            for form in (forms or {}).values()
         )
 
     @api.model

@@ -4,8 +4,8 @@ import logging
 import re
 
 from odoo import _, api, fields, models
-from odoo.tools import file_open
 from odoo.exceptions import AccessError, UserError
+from odoo.tools import file_open
 
 from . import form_core
 

@@ -119,9 +119,9 @@ class TestArchive(VcSurveyCommon):
                 {"state": "draft"}
             )
         with self.assertRaises(UserError):
-            self.sub_a.incident_line_ids.with_user(self.officer).with_context(**bypass).write(
-                {"symptom": "khác"}
-            )
+            self.sub_a.incident_line_ids.with_user(self.officer).with_context(
+                **bypass
+            ).write({"symptom": "khác"})
         with self.assertRaises(UserError):
             self.sub_b.with_user(self.officer).unlink()
         self.round.invalidate_recordset()

@@ -96,7 +96,9 @@ class TestFormImport(FormVersionCommon):
         self.assertEqual(forms.definition_to_dict(definition), version.definition)
         # exported back, the workbook reads as the same definition
         exported = base64.b64decode(
-            self.env["vc.survey.form"].with_user(self.officer).export_xlsform(version.id)
+            self.env["vc.survey.form"]
+            .with_user(self.officer)
+            .export_xlsform(version.id)
         )
         again = xlsform.read_xlsform(exported, "export.xlsx")
         self.assertEqual(forms.definition_to_dict(again), version.definition)
@@ -140,9 +142,7 @@ class TestFormImport(FormVersionCommon):
             line = next(li for li in message.splitlines() if where in li)
             self.assertIn(what, line)
         self.assertEqual(message.count("•"), 6)
-        self.assertEqual(
-            Form.with_context(active_test=False).search_count([]), before
-        )
+        self.assertEqual(Form.with_context(active_test=False).search_count([]), before)
 
     def test_import_rights_and_hostile_files(self):
         """Only officers/administrators import; junk and huge files refused."""
@@ -215,7 +215,9 @@ class TestAnswersApi(FormVersionCommon):
         super().setUpClass()
         cls.round = cls._commune_round()
         cls.round.with_user(cls.officer).action_dispatch()
-        cls.sub_ward = cls.round.submission_ids.filtered(lambda s: s.unit_id == cls.ward)
+        cls.sub_ward = cls.round.submission_ids.filtered(
+            lambda s: s.unit_id == cls.ward
+        )
 
     def test_prefill_and_unanswered(self):
         answers = self.sub_ward.with_user(self.prep_ward).get_answers()
@@ -294,7 +296,10 @@ class TestAnswersApi(FormVersionCommon):
         sub = self.sub_ward.with_user(self.prep_ward)
         sub.set_answers({"endpoints": 0, "upgraded": False})
         sub.invalidate_recordset()
-        self.assertIn("ít nhất 1 điểm cầu", sub.with_context(lang="vi_VN").answer_errors["endpoints"])
+        self.assertIn(
+            "ít nhất 1 điểm cầu",
+            sub.with_context(lang="vi_VN").answer_errors["endpoints"],
+        )
         self.assertNotIn("upgrade_note", sub.answer_visible)
         with self.assertRaises(UserError) as ctx:
             sub.action_submit()

@@ -194,7 +194,9 @@ class TestSubmissionWorkflow(VcSurveyCommon):
             with self.assertRaises(UserError, msg=user.login):
                 self.sub_a.with_user(user).set_answers({"I.1.meetings": 99})
         with self.assertRaises(UserError):
-            self.sub_a.operator_line_ids[0].with_user(self.preparer_a).write({"name": "x"})
+            self.sub_a.operator_line_ids[0].with_user(self.preparer_a).write(
+                {"name": "x"}
+            )
         with self.assertRaises(UserError):
             self.env["vc.survey.incident.line"].with_user(self.preparer_a).create(
                 {"submission_id": self.sub_a.id, "symptom": "x", "question_code": "I.6"}

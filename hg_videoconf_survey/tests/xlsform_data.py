@@ -31,7 +31,8 @@ def b64(data):
 
 
 SETTINGS = {
-    "form_title": "PHIẾU KHẢO SÁT HỘI NGHỊ TRUYỀN HÌNH TỈNH {province_upper} NĂM {year}",
+    "form_title": "PHIẾU KHẢO SÁT HỘI NGHỊ TRUYỀN HÌNH TỈNH {province_upper} "
+    "NĂM {year}",
     "form_id": "test_commune",
     "version": "2026",
     "vc_form_type": "commune",
@@ -82,7 +83,12 @@ SURVEY = [
         "required": "yes",
         "relevant": "${upgraded} = 'yes'",
     },
-    {"type": "begin_repeat", "name": "incidents", "label": "Các sự cố", "vc_bullet": "4."},
+    {
+        "type": "begin_repeat",
+        "name": "incidents",
+        "label": "Các sự cố",
+        "vc_bullet": "4.",
+    },
     {"type": "text", "name": "symptom", "label": "Dấu hiệu sự cố", "required": "yes"},
     {"type": "integer", "name": "count", "label": "Số lần"},
     {"type": "end_repeat", "name": "incidents"},
@@ -118,7 +124,12 @@ BAD_SURVEY = [
     {"type": "text", "name": "ok", "label": "Đúng"},
     {"type": "barcode", "name": "scan", "label": "Loại không hỗ trợ"},
     {"type": "text", "name": "ok", "label": "Trùng tên"},
-    {"type": "text", "name": "ref", "label": "Tham chiếu", "relevant": "${missing} = 1"},
+    {
+        "type": "text",
+        "name": "ref",
+        "label": "Tham chiếu",
+        "relevant": "${missing} = 1",
+    },
     {
         "type": "integer",
         "name": "fn",
@@ -126,7 +137,12 @@ BAD_SURVEY = [
         "constraint": "pulldata('x', 'y') > 1",
     },
     {"type": "select_one nolist", "name": "pick", "label": "Không có danh sách"},
-    {"type": "text", "name": "rel", "label": "Điều kiện sai", "relevant": "${ok} = = 1"},
+    {
+        "type": "text",
+        "name": "rel",
+        "label": "Điều kiện sai",
+        "relevant": "${ok} = = 1",
+    },
 ]
 
 
