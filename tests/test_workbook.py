@@ -843,3 +843,55 @@ def test_cli_workbook_and_import(tmp_path, capsys):
     captured = capsys.readouterr()
     assert status == 2
     assert "Trung tâm" in captured.out and "nothing imported" in captured.err
+
+
+# ------------------------------------------------------------------- fuzz ---
+
+
+def _mutations(data: bytes, seed: int) -> bytes:
+    """A random corruption of a filled workbook: bytes, XML members or cells."""
+    import random
+
+    rng = random.Random(seed)
+    choice = seed % 4
+    if choice == 0:  # flip bytes anywhere
+        raw = bytearray(data)
+        for _ in range(rng.randint(1, 20)):
+            raw[rng.randrange(len(raw))] = rng.randrange(256)
+        return bytes(raw)
+    members = {}
+    source = zipfile.ZipFile(io.BytesIO(data))
+    for name in source.namelist():
+        members[name] = source.read(name)
+    name = rng.choice(sorted(n for n in members if n.endswith(".xml")))
+    xml = members[name]
+    if choice == 1:  # cut an XML member
+        members[name] = xml[: rng.randrange(len(xml))]
+    elif choice == 2:  # swap two slices of an XML member
+        a, b = sorted(rng.randrange(len(xml)) for _ in range(2))
+        members[name] = xml[b:] + xml[a:b] + xml[:a]
+    else:  # odd values in the answer sheet and names
+        sheet = members["xl/worksheets/sheet1.xml"]
+        for old, new in (
+            (b"<v>", rng.choice([b"<v>1e999", b"<v>-", b"<v>NaN", b"<v>99999999999"])),
+            (b't="s"', rng.choice([b't="e"', b't="b"', b't="str"', b't="d"'])),
+        ):
+            sheet = sheet.replace(old, new, rng.randint(1, 5))
+        members["xl/worksheets/sheet1.xml"] = sheet
+        book = members["xl/workbook.xml"].replace(
+            b"$C$", rng.choice([b"$XFD$", b"$C$0", b"$", b"$A$1:$"]), rng.randint(1, 3)
+        )
+        members["xl/workbook.xml"] = book
+    return _zip(members)
+
+
+@pytest.mark.parametrize("seed", range(48))
+def test_fuzzed_files_never_crash(filled_center, seed):
+    """Random corruptions give answers or problems, never an exception."""
+    data = _mutations(filled_center, seed)
+    answers, problems = read(data, BASE_FORM)
+    assert isinstance(answers, dict) and isinstance(problems, list)
+    for entry in problems:
+        assert entry["message"]
+    if not problems:  # read despite the change: the values are still typed
+        assert set(answers) == set(BASE_FORM.codes())

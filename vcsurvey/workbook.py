@@ -48,6 +48,7 @@ import json
 import math
 import re
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -947,7 +948,7 @@ def _precheck(data: bytes) -> tuple[zipfile.ZipFile, dict[str, _SheetInfo]]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError):
+    except (zipfile.BadZipFile, OSError, ValueError, zlib.error):
         raise _Refused("Tệp .xlsx bị hỏng, không đọc được.") from None
     if len(members) > MAX_MEMBERS:
         raise _Refused(f"Tệp có quá nhiều thành phần ({len(members)}).")
@@ -984,13 +985,23 @@ def _read_member(archive: zipfile.ZipFile, name: str) -> bytes:
     try:
         with archive.open(name) as handle:
             data = handle.read(MAX_UNCOMPRESSED + 1)
-    except (zipfile.BadZipFile, OSError, KeyError, RuntimeError, EOFError):
+    except _ZIP_ERRORS:
         raise _Refused("Tệp .xlsx bị hỏng, không đọc được.") from None
     if b"<!DOCTYPE" in data[:4096].upper() or b"<!ENTITY" in data.upper():
         raise _Refused("Tệp chứa khai báo XML không được phép (DOCTYPE).")
     return data
 
 
+_ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    zlib.error,
+    OSError,
+    KeyError,
+    RuntimeError,
+    EOFError,
+    NotImplementedError,  # a member compressed with an unknown method
+)
+_BROKEN = "Tệp bị hỏng, không đọc được như một sổ làm việc Excel (.xlsx)."
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
 
 
@@ -1054,7 +1065,7 @@ def _scan_sheet(archive: zipfile.ZipFile, info: _SheetInfo, cells_left: int) -> 
                     info.merges.append(element.get("ref", ""))
     except etree.XMLSyntaxError:
         raise _Refused(f"Trang tính “{info.name}” bị hỏng, không đọc được.") from None
-    except (zipfile.BadZipFile, OSError, EOFError, RuntimeError):
+    except _ZIP_ERRORS:
         raise _Refused("Tệp .xlsx bị hỏng, không đọc được.") from None
     return cells
 
@@ -1103,6 +1114,8 @@ def read_meta(data: bytes, *, key: bytes | str) -> tuple[dict[str, str], list[di
             wb.close()
     except _Refused as exc:
         return {}, [problem(exc.message)]
+    except Exception:  # noqa: BLE001 - hostile input: any failure is "broken"
+        return {}, [problem(_BROKEN)]
     return meta, []
 
 
@@ -1177,6 +1190,8 @@ def read_report(
         wb, sheets = _load(data)
     except _Refused as exc:
         return WorkbookReport({}, [problem(exc.message)], [], {})
+    except Exception:  # noqa: BLE001 - hostile input: any failure is "broken"
+        return WorkbookReport({}, [problem(_BROKEN)], [], {})
     try:
         meta = _meta_of(wb)
         _check_checksum(meta, key)
@@ -1185,6 +1200,8 @@ def read_report(
         return _Reader(form, wb, sheets, meta).read()
     except _Refused as exc:
         return WorkbookReport({}, [problem(exc.message)], [], {})
+    except Exception:  # noqa: BLE001 - hostile input: any failure is "broken"
+        return WorkbookReport({}, [problem(_BROKEN)], [], {})
     finally:
         wb.close()
 
