@@ -609,3 +609,117 @@ def test_defaults_are_typed_and_checked() -> None:
         ("survey", 3, "default"),
         ("survey", 4, "default"),
     ]
+
+
+_TYPES = st.sampled_from(
+    [
+        "text",
+        "integer",
+        "decimal",
+        "date",
+        "note",
+        "select_one l",
+        "select_multiple l",
+        "select_one nolist",
+        "begin_group",
+        "end_group",
+        "begin_repeat",
+        "end_repeat",
+        "geopoint",
+        "",
+    ]
+)
+_NAMES = st.sampled_from(["a", "b", "c", "g", "r", "x.1", "1bad", ""])
+_EXPRESSIONS = st.sampled_from(
+    ["", ". > 1", "${a} = 'x'", "${b} + 1 > ${c}", "${zz} = 1", "pow(.)", "((", "${g}"]
+)
+_ROW = st.fixed_dictionaries(
+    {"type": _TYPES, "name": _NAMES},
+    optional={
+        "label": st.sampled_from(["", "Câu hỏi", "Tiêu đề {year}", "={1+1}"]),
+        "relevant": _EXPRESSIONS,
+        "constraint": _EXPRESSIONS,
+        "required": st.sampled_from(["", "yes", "no", "${a} > 0", "maybe("]),
+        "vc_kind": st.sampled_from(["", "phone", "yesno", "percent", "bogus"]),
+        "default": st.sampled_from(["", "1", "x", "2026-01-01"]),
+    },
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_ROW, max_size=12))
+def test_random_surveys_fail_cleanly_or_round_trip(rows: list[dict[str, str]]) -> None:
+    choices = [
+        {"list_name": "l", "name": "yes", "label": "Có"},
+        {"list_name": "l", "name": "no", "label": "Không"},
+    ]
+    data = build_xlsform(rows, choices, SETTINGS)
+    try:
+        form = read_xlsform(data, "random.xlsx")
+    except XLSFormError as error:
+        assert error.problems
+        assert all(p.message and p.message_en for p in error.problems)
+        return
+    again = read_xlsform(write_xlsform(form), "again.xlsx")
+    assert definition_to_dict(again) == definition_to_dict(form)
+
+
+_VALID_ROW = st.fixed_dictionaries(
+    {
+        "type": st.sampled_from(
+            [
+                "text",
+                "integer",
+                "decimal",
+                "date",
+                "note",
+                "select_one l",
+                "select_multiple l",
+            ]
+        ),
+        "label": st.text(
+            alphabet="abcđơnvịHàGiang =+-'\"<>&\n", min_size=1, max_size=20
+        ).filter(lambda text: text.strip() != "" and "{" not in text),
+    },
+    optional={
+        "relevant": st.sampled_from(["${q0} != ''", "not(${q0} = 'x')"]),
+        "constraint": st.sampled_from([". != ''", "string-length(.) < 50"]),
+        "required": st.sampled_from(["yes", "no", "${q0} != ''"]),
+        "hint": st.text(alphabet="xyz ()", max_size=10),
+        "vc_bullet": st.sampled_from(["1.", "+", "-"]),
+        "appearance": st.sampled_from(["", "multiline", "minimal"]),
+    },
+)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(_VALID_ROW, min_size=1, max_size=8), st.booleans())
+def test_random_valid_surveys_round_trip(
+    rows: list[dict[str, str]], grouped: bool
+) -> None:
+    survey = []
+    for index, row in enumerate(rows):
+        row = dict(row, name=f"q{index}")
+        if index == 0:
+            row.pop("relevant", None)  # q0 may not depend on itself
+            row.pop("required", None)
+        survey.append(row)
+    if grouped:
+        survey = [
+            {"type": "begin_group", "name": "g", "label": "Nhóm"},
+            *survey[:-1],
+            {"type": "begin_repeat", "name": "r", "label": "Bảng"},
+            survey[-1],
+            {"type": "end_repeat"},
+            {"type": "end_group"},
+        ]
+    choices = [
+        {"list_name": "l", "name": "yes", "label": "Có"},
+        {"list_name": "l", "name": "no", "label": "Không"},
+    ]
+    form = read_xlsform(build_xlsform(survey, choices, SETTINGS), "valid.xlsx")
+    # grouped, the last row is the repeat's column and the repeat a question
+    assert len(form.questions()) == len(rows)
+    again = read_xlsform(write_xlsform(form), "again.xlsx")
+    assert definition_to_dict(again) == definition_to_dict(form)
+    assert again == form

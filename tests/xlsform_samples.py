@@ -35,8 +35,14 @@ def build_xlsform(
                 if key not in columns:
                     columns.append(key)
         sheet.append(columns)
-        for row in rows:
-            sheet.append([row.get(column, None) for column in columns])
+        for number, row in enumerate(rows, start=2):
+            for index, column in enumerate(columns, start=1):
+                value = row.get(column)
+                if value is None:
+                    continue
+                cell = sheet.cell(row=number, column=index)
+                cell.value = value
+                cell.data_type = "s"  # a text, even when it starts with "="
     for title, rows in (extra_sheets or {}).items():
         sheet = workbook.create_sheet(title)
         for values in rows:
