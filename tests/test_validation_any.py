@@ -7,6 +7,8 @@ from datetime import date
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from xlsform_samples import (
     SETTINGS_BASE,
     build_xlsform,
@@ -226,3 +228,23 @@ def test_every_rule_has_a_message_in_both_languages() -> None:
 @pytest.mark.parametrize("value", [None, {}, [], object(), "x" * 10000, 10**400])
 def test_validate_never_raises(value: object) -> None:
     validate(FORM, {code: value for code in FORM.codes()})
+
+
+_ANY = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(),
+    st.text(max_size=5),
+    st.lists(st.one_of(st.text(max_size=3), st.integers()), max_size=3),
+    st.lists(st.dictionaries(st.text(max_size=6), st.text(max_size=3)), max_size=3),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.dictionaries(st.sampled_from(list(FORM.codes()) + ["zz"]), _ANY))
+def test_random_answers_give_problems_never_exceptions(values: dict) -> None:
+    for problem in validate(FORM, values, today=TODAY):
+        assert problem.message("vi") and problem.message("en")
+    for code in FORM.codes():
+        check_answer(FORM, code, values.get(code), values)

@@ -723,3 +723,11 @@ def test_random_valid_surveys_round_trip(
     again = read_xlsform(write_xlsform(form), "again.xlsx")
     assert definition_to_dict(again) == definition_to_dict(form)
     assert again == form
+
+
+def test_the_list_of_problems_is_bounded() -> None:
+    survey = [{"type": "geopoint", "name": f"q{n}", "label": "Q"} for n in range(250)]
+    with pytest.raises(XLSFormError) as info:
+        read_xlsform(build_xlsform(survey, (), SETTINGS), "many.xlsx")
+    assert len(info.value.problems) == xlsform.MAX_PROBLEMS + 1
+    assert "chỉ liệt kê 200 lỗi đầu tiên" in info.value.problems[-1].message

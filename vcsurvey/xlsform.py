@@ -211,6 +211,17 @@ class _Collector:
     def add(self, sheet: str, row: int | None, column: str, vi: str, en: str) -> None:
         if len(self.problems) < MAX_PROBLEMS:
             self.problems.append(XLSFormProblem(sheet, row, column, vi, en))
+        elif len(self.problems) == MAX_PROBLEMS:
+            self.problems.append(
+                XLSFormProblem(
+                    "",
+                    None,
+                    "",
+                    f"Còn các lỗi khác: chỉ liệt kê {MAX_PROBLEMS} lỗi đầu tiên.",
+                    f"There are more problems: only the first {MAX_PROBLEMS} are "
+                    "listed.",
+                )
+            )
 
     def fail(self) -> None:
         if self.problems:
