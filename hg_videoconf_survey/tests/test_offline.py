@@ -14,6 +14,8 @@ from vcsurvey import workbook
 
 from ..models.vc_survey_offline import workbook_key
 from .common import VcSurveyCommon
+from .test_form_versions import FormVersionCommon
+from .xlsform_data import commune_answers
 
 DATA = Path(__file__).parent / "data"
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -537,3 +539,34 @@ class TestOffline(VcSurveyCommon):
         )
         with self.assertRaises(AccessError):
             self.round.with_user(self.preparer_a).export_workbooks_zip()
+
+
+@tagged("post_install", "-at_install")
+class TestOfflineGenericVersion(FormVersionCommon):
+    """An imported (2026 commune) version round-trips through Excel too."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.round = cls._commune_round()
+        cls.round.with_user(cls.officer).action_dispatch()
+        cls.sub_ward = cls.round.submission_ids.filtered(
+            lambda s: s.unit_id == cls.ward
+        )
+
+    def test_imported_version_round_trip(self):
+        """Export the commune's form to Excel and import it back unchanged."""
+        sub = self.sub_ward.with_user(self.prep_ward)
+        sub.set_answers(commune_answers())
+        before = sub.get_answers()
+        data = base64.b64decode(sub.export_workbook())
+        result = sub.import_workbook(b64(data), "phieu.xlsx")
+        self.assertEqual((result["ok"], result["changed"]), (True, False), result)
+        self.assertEqual(sub.get_answers(), before)
+        # filled by names with new answers: exactly those
+        answers = dict(commune_answers(), endpoints=4, upgraded=False)
+        filled = workbook.fill_workbook(data, sub._get_form(), answers, clear=True)
+        result = sub.import_workbook(b64(filled), "phieu.xlsx")
+        self.assertTrue(result["ok"], result["errors"])
+        held = {k: v for k, v in sub.get_answers().items() if v not in (None, [])}
+        self.assertEqual(held, answers)
