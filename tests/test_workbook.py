@@ -10,6 +10,7 @@ from typing import Any
 import openpyxl
 import pytest
 from openpyxl.workbook.defined_name import DefinedName
+from soffice_support import needs_soffice
 
 from vcsurvey import forms, workbook
 from vcsurvey.forms import Choice, FormDefinition, Question, Section
@@ -713,6 +714,16 @@ BAD_FILES = [
         ),
         "cùng ô",
     ),
+    (
+        "name moved to a label",
+        lambda d: edit(d, _point("C.4", f"'{workbook.SHEET_TITLE}'!$B$30")),
+        "ô bị khoá",
+    ),
+    (
+        "name moved far away",
+        lambda d: edit(d, _point("C.4", f"'{workbook.SHEET_TITLE}'!$XFD$1048576")),
+        "ô bị khoá",
+    ),
     ("meta edited", lambda d: edit(d, _edit_meta("unit_id", "13")), "đã bị sửa"),
     ("meta removed", lambda d: edit(d, lambda wb: wb.remove(wb["_meta"])), "_meta"),
     (
@@ -895,3 +906,33 @@ def test_fuzzed_files_never_crash(filled_center, seed):
         assert entry["message"]
     if not problems:  # read despite the change: the values are still typed
         assert set(answers) == set(BASE_FORM.codes())
+
+
+@needs_soffice
+def test_saved_again_by_libreoffice_still_reads(tmp_path):
+    """A workbook re-saved by another tool (LibreOffice Calc) reads the same."""
+    import subprocess
+
+    from vcsurvey import render
+
+    form = forms.get_form("district", "2017")
+    source = tmp_path / "in.xlsx"
+    source.write_bytes(fill(build(form), DISTRICT_ANSWERS, form))
+    subprocess.run(
+        [
+            render.soffice_binary(),
+            f"-env:UserInstallation=file://{tmp_path / 'profile'}",
+            "--headless",
+            "--convert-to",
+            "xlsx:Calc MS Excel 2007 XML",
+            "--outdir",
+            str(tmp_path / "out"),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    answers, problems = read((tmp_path / "out" / "in.xlsx").read_bytes(), form)
+    assert problems == []
+    assert given(answers) == DISTRICT_ANSWERS

@@ -906,6 +906,7 @@ class _SheetInfo:
     member: str
     rows: int = 0
     merges: list[str] = field(default_factory=list)
+    protected: bool = False
 
 
 @dataclass
@@ -1061,6 +1062,8 @@ def _scan_sheet(archive: zipfile.ZipFile, info: _SheetInfo, cells_left: int) -> 
                             f"Trang tính “{info.name}” có quá nhiều dòng (hơn "
                             f"{MAX_ROWS} dòng); phiếu khảo sát nhỏ hơn nhiều."
                         )
+                elif tag == "sheetProtection":
+                    info.protected = element.get("sheet") in ("1", "true")
                 elif tag == "mergeCell":
                     info.merges.append(element.get("ref", ""))
     except etree.XMLSyntaxError:
@@ -1219,6 +1222,7 @@ class _Reader:
         self.slots: dict[str, Slot] = {}
         self.line_rows: dict[str, list[int]] = {}
         self.columns_at: dict[str, dict[str, int]] = {}
+        self.unlocked: set[tuple[int, int]] = set()
 
     def fail(self, message: str, cell: str = "", question: str = "") -> None:
         self.problems.append(problem(message, self.sheet, cell, question))
@@ -1238,6 +1242,7 @@ class _Reader:
         self.locate(questions, names)
         cells = self.cells()
         merged = self.merged()
+        self.check_answer_cells(merged)
         answers: dict[str, object] = {}
         for question in questions:
             slot = self.slots.get(question.code)
@@ -1357,9 +1362,31 @@ class _Reader:
         for row in ws.iter_rows(min_row=min_row, max_row=max_row, max_col=max_col):
             for cell in row:
                 position = (getattr(cell, "row", None), getattr(cell, "column", None))
-                if position in wanted and cell.value is not None:
+                if position not in wanted:
+                    continue
+                if cell.value is not None:
                     found[position] = (cell.value, cell.data_type)  # type: ignore[index]
+                protection = getattr(cell, "protection", None)
+                if protection is not None and not protection.locked:
+                    self.unlocked.add(position)  # type: ignore[arg-type]
         return found
+
+    def check_answer_cells(self, merged: set[tuple[int, int]]) -> None:
+        """On a protected sheet a name must point at an (unlocked) answer cell:
+        a name moved onto a label or an empty cell is "pointing elsewhere"."""
+        info = self.sheets.get(self.sheet)
+        if not (info and info.protected):
+            return  # unprotected by the unit or by another tool: trust names
+        for code, slot in list(self.slots.items()):
+            first = (slot.row + 1, slot.col) if slot.repeat else (slot.row, slot.col)
+            if first not in self.unlocked and first not in merged:
+                self.fail(
+                    f"Tên “{slot.name}” của câu hỏi {code} không trỏ vào ô trả lời "
+                    f"(ô {_coord(*first)} là ô bị khoá). Hãy dùng tệp tải về.",
+                    _coord(*first),
+                    code,
+                )
+                del self.slots[code]
 
     def merged(self) -> set[tuple[int, int]]:
         info = self.sheets.get(self.sheet)
