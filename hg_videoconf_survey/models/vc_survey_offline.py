@@ -407,6 +407,19 @@ class VcSurveyRound(models.Model):
                 values["alias_name"] = f"khaosat-{self.year}-{self.id}"
         return values
 
+    @api.model
+    def message_new(self, msg_dict, custom_values=None):
+        """A mail never creates a round: an alias that lost its forced thread
+        still delivers to the round it belongs to, anything else bounces."""
+        recipients = [
+            email_normalize(a) for a in email_split(msg_dict.get("recipients", ""))
+        ]
+        rnd = self.sudo().search([("alias_email", "in", recipients)], limit=1)
+        if not rnd:
+            raise ValueError("A survey round is not created from an e-mail.")
+        rnd._vc_process_reply(msg_dict)
+        return rnd
+
     def message_update(self, msg_dict, update_vals=None):
         res = super().message_update(msg_dict, update_vals=update_vals)
         for rnd in self:

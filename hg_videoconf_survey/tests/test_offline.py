@@ -319,6 +319,17 @@ class TestOffline(VcSurveyCommon):
         self.assertNotEqual(other.alias_id, alias)
         self.assertTrue(self.round.alias_email.endswith("@hagiang.test"))
 
+    def test_alias_without_thread_still_reaches_its_round(self):
+        """message_new never creates a round; it delivers to the alias's round."""
+        self.round.alias_id.sudo().alias_force_thread_id = False
+        rounds = self.env["vc.survey.round"].search_count([])
+        data = self._filled(self.sub_a, self._district_answers())
+        reply = self._process(
+            self._eml("prep.a@alpha.test", self.round.alias_email, [("p.xlsx", data)])
+        )
+        self.assertEqual(self.env["vc.survey.round"].search_count([]), rounds)
+        self.assertEqual((reply.round_id, reply.state), (self.round, "imported"))
+
     def test_mail_reply_fills_the_right_draft(self):
         """An .eml with the workbook fills the unit's draft, posts, replies."""
         answers = self._district_answers()
