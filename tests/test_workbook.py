@@ -445,12 +445,29 @@ def test_dates_and_numbers_typed_as_text():
         ws[ref].value = "1.200"
         ws, ref = _target(wb, "C.3")
         ws[ref].value = "  ngay vào giờ họp chính thức "
+        ws, ref = _target(wb, "C.1.level4")
+        ws[ref].value = "20"  # a count typed as text
 
     answers, problems = read(edit(build(form), change), form)
     assert problems == []
     assert answers["C.4"] == 12.5
     assert answers["C.1.sessions"] == 1200
     assert answers["C.3"] == "at_meeting_time"
+    assert answers["C.1.level4"] == 20
+
+
+def test_percent_typed_with_a_percent_sign():
+    """Excel stores "12,5%" as 0.125 with a % format: read as 12.5."""
+    form = forms.get_form("center", "2017")
+
+    def change(wb):
+        ws, ref = _target(wb, "C.4")
+        ws[ref].value = 0.125
+        ws[ref].number_format = "0.0%"
+
+    answers, problems = read(edit(build(form), change), form)
+    assert problems == []
+    assert answers["C.4"] == 12.5
 
 
 def test_parse_date_accepts_text_and_serials():

@@ -1365,7 +1365,15 @@ class _Reader:
                 if position not in wanted:
                     continue
                 if cell.value is not None:
-                    found[position] = (cell.value, cell.data_type)  # type: ignore[index]
+                    value = cell.value
+                    if (
+                        isinstance(value, int | float)
+                        and not isinstance(value, bool)
+                        and "%" in (getattr(cell, "number_format", "") or "")
+                    ):
+                        # "12,5%" typed in Excel is stored as 0.125 shown as %
+                        value = round(value * 100, 10)
+                    found[position] = (value, cell.data_type)  # type: ignore[index]
                 protection = getattr(cell, "protection", None)
                 if protection is not None and not protection.locked:
                     self.unlocked.add(position)  # type: ignore[arg-type]
