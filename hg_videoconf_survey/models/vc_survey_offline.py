@@ -11,6 +11,7 @@ import base64
 import hashlib
 import hmac
 import io
+import logging
 import zipfile
 
 from markupsafe import Markup
@@ -21,6 +22,8 @@ from odoo.tools import email_normalize, email_split
 
 from vcsurvey import rawexport, workbook
 from vcsurvey.cli import slug
+
+_logger = logging.getLogger(__name__)
 
 DEPARTMENT_GROUPS = (
     "hg_videoconf_survey.group_department_officer",
@@ -500,9 +503,24 @@ class VcSurveyRound(models.Model):
             return reply
         replies = Reply
         for name, data in books:
-            replies |= self._vc_process_book(
-                base, name, data, sender, sender_units, submission
-            )
+            try:
+                with self.env.cr.savepoint():
+                    replies |= self._vc_process_book(
+                        base, name, data, sender, sender_units, submission
+                    )
+            except Exception:  # noqa: BLE001 - a mail is never lost
+                _logger.exception(
+                    "Offline reply %s: %s failed", base["message_ref"], name
+                )
+                replies |= Reply.create(
+                    dict(
+                        base,
+                        filename=name,
+                        state="flagged",
+                        reason="error",
+                        attachment_ids=Reply._attachment_commands([(name, data)]),
+                    )
+                )
         return replies
 
     def _vc_process_book(self, base, name, data, sender, sender_units, submission):

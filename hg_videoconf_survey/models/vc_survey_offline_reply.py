@@ -13,6 +13,7 @@ REASONS = [
     ("unknown_sender", "Sender is not a contact of the unit"),
     ("no_match", "No form of this round matches the file"),
     ("not_draft", "The form is no longer a draft"),
+    ("error", "The file could not be processed"),
 ]
 
 
