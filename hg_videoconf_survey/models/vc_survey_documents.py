@@ -76,7 +76,11 @@ class VcSurveyRound(models.Model):
         "ir.attachment",
         "res_id",
         string="Documents",
-        domain=[("res_model", "=", "vc.survey.round")],
+        # the generated documents only (not the chatter's attachments)
+        domain=[
+            ("res_model", "=", "vc.survey.round"),
+            ("vc_document_kind", "!=", False),
+        ],
         readonly=True,
     )
     archive_document_ids = fields.One2many(
@@ -654,7 +658,11 @@ class VcSurveySubmission(models.Model):
         "ir.attachment",
         "res_id",
         string="Documents",
-        domain=[("res_model", "=", "vc.survey.submission")],
+        # the generated documents only (not the chatter's attachments)
+        domain=[
+            ("res_model", "=", "vc.survey.submission"),
+            ("vc_document_kind", "!=", False),
+        ],
         readonly=True,
     )
 

@@ -1,4 +1,5 @@
 import base64
+import dataclasses
 import binascii
 import logging
 import re
@@ -27,6 +28,19 @@ DEFINITION_FIELDS = {
     "definition",
     "xlsform_file",
     "xlsform_filename",
+}
+
+
+# fields mirrored in the definition: {field: FormDefinition attribute}
+HEADING_FIELDS = {
+    "code": "code",
+    "version": "version",
+    "title": "title",
+    "audience": "audience",
+    "issued_with": "issued_with",
+    "guidance": "guidance",
+    "form_type": "form_type",
+    "summary_kind": "summary",
 }
 
 
@@ -106,7 +120,21 @@ class VcSurveyForm(models.Model):
     # ------------------------------------------------------------------
     # CRUD
     # ------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.su and any(
+            set(vals) & {"definition", "xlsform_file"} for vals in vals_list
+        ):
+            raise AccessError(
+                _("A form version's questions come from an XLSForm import only.")
+            )
+        return super().create(vals_list)
+
     def write(self, vals):
+        if not self.env.su and set(vals) & {"definition", "xlsform_file"}:
+            raise AccessError(
+                _("A form version's questions come from an XLSForm import only.")
+            )
         if set(vals) & DEFINITION_FIELDS:
             frozen = self.browse(self._frozen_ids())
             if frozen:
@@ -117,7 +145,27 @@ class VcSurveyForm(models.Model):
                         name=frozen[0].display_name,
                     )
                 )
+        texts = {f: vals[f] for f in HEADING_FIELDS if f in vals}
+        if texts and "definition" not in vals:
+            # the texts are those of the definition: keep both equal
+            self.check_access("write")
+            for rec in self:
+                rec.sudo().write(dict(vals, definition=rec._definition_with(texts)))
+            return True
         return super().write(vals)
+
+    def _definition_with(self, texts):
+        form = self.get_definition()
+        changes = {}
+        for field, value in texts.items():
+            attribute = HEADING_FIELDS[field]
+            if attribute == "guidance":
+                value = tuple(line for line in (value or "").splitlines() if line)
+            else:
+                value = value or ""
+            if hasattr(form, attribute):
+                changes[attribute] = value
+        return form_core.definition_to_dict(dataclasses.replace(form, **changes))
 
     def unlink(self):
         used = self.filtered(lambda f: f.round_line_ids.sudo())
@@ -191,7 +239,9 @@ class VcSurveyForm(models.Model):
             xlsform_file=base64.b64encode(data), xlsform_filename=filename or False
         )
         vals.update(extra or {})
-        return self.create(vals)
+        # checked above (officer or administrator); the definition itself is
+        # written only here, by the importer
+        return self.sudo().create(vals).sudo(False)
 
     @api.model
     def _format_problems(self, problems):
@@ -290,15 +340,18 @@ class VcSurveyForm(models.Model):
         self.ensure_one()
         self._check_form_manager()
         version = self._next_version()
-        new = self.copy(
-            {
-                "version": version,
-                "definition": dict(self.definition or {}, version=version)
-                if "builtin" not in (self.definition or {})
-                else self.definition,
-                "xlsform_file": False,
-                "xlsform_filename": False,
-            }
+        form = dataclasses.replace(self.get_definition(), version=version)
+        new = (
+            self.sudo()
+            .copy(
+                {
+                    "version": version,
+                    "definition": form_core.definition_to_dict(form),
+                    "xlsform_file": False,
+                    "xlsform_filename": False,
+                }
+            )
+            .sudo(False)
         )
         return {
             "type": "ir.actions.act_window",

@@ -181,14 +181,18 @@ class TestFrozenVersion(FormVersionCommon):
         """A version used by a dispatched round refuses edits and deletion;
         "Duplicate as new version" gives an editable copy."""
         version = self.version.with_user(self.officer)
-        version.write({"title": "Tiêu đề khác"})  # still free
+        version.write({"title": "Tiêu đề khác"})  # still free, and printed
+        self.assertEqual(version.get_definition().title, "Tiêu đề khác")
+        with self.assertRaises(AccessError):
+            version.write({"definition": {}})  # only the importer writes it
+        with self.assertRaises(AccessError):
+            self.version.with_user(self.prep_ward).write({"title": "x"})
         rnd = self._commune_round()
         with self.assertRaises(UserError):
             version.unlink()  # used by a (draft) round
         rnd.action_dispatch()
         self.assertEqual(version.state, "frozen")
         for vals in (
-            {"definition": {}},
             {"title": "x"},
             {"version": "x"},
             {"code": "x"},
