@@ -95,7 +95,10 @@ TYPE_RULES = {
     "not_list",
     "not_line",
     "unknown_column",
+    "lines_max",
 }
+# a hard limit on the lines of any list answer, whatever the version says
+MAX_ROWS = 500
 
 
 def _problems_of(form, code, value, answers):

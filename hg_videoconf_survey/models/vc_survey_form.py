@@ -215,8 +215,6 @@ class VcSurveyForm(models.Model):
     def _create_from_xlsform(self, data, filename, extra=None):
         """Read, check and store an XLSForm (no access check here)."""
         error_class = form_core.xlsform_error_class()
-        if error_class is None:
-            raise UserError(_("Importing XLSForm is not available yet."))
         try:
             form = form_core.read_xlsform(data, filename)
         except error_class as exc:

@@ -798,6 +798,14 @@ class VcSurveySubmission(models.Model):
                     name=question.code,
                 )
             ]
+        if len(value) > form_core.MAX_ROWS:
+            return None, [
+                _(
+                    "%(name)s: at most %(max)s lines.",
+                    name=question.code,
+                    max=form_core.MAX_ROWS,
+                )
+            ]
         columns = {name for name, _label, _kind in form_core.question_columns(question)}
         problems, rows = [], []
         for number, row in enumerate(value, start=1):

@@ -279,6 +279,8 @@ class TestAnswersApi(FormVersionCommon):
         self.assertEqual(sub.get_answers()["endpoints"], 1)  # nothing written
         with self.assertRaises(UserError):
             sub.set_answers(["endpoints", 1])
+        with self.assertRaises(UserError):
+            sub.set_answers({"incidents": [{"symptom": "x"}] * 501})
 
     def test_wrong_user_and_state(self):
         sub = self.sub_ward
