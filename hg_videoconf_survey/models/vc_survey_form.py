@@ -1,7 +1,6 @@
 import base64
-import dataclasses
 import binascii
-import logging
+import dataclasses
 import re
 
 from odoo import _, api, fields, models
@@ -9,8 +8,6 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import file_open
 
 from . import form_core
-
-_logger = logging.getLogger(__name__)
 
 # an XLSForm of a survey is a few dozen kB; refuse anything far bigger
 # before decoding or parsing it
