@@ -389,7 +389,10 @@ class VcSurveyRound(models.Model):
             )
             if mcu:
                 known["mcu_ip"] = mcu.ip_address
-        return {roles[role]: value for role, value in known.items() if value}
+        # the XLSForm defaults first, then what the registry knows
+        prefill = forms.default_answers(line.form_id.sudo().get_definition())
+        prefill.update({roles[role]: value for role, value in known.items() if value})
+        return prefill
 
     def _notify_unit(self, submission):
         unit = submission.unit_id.sudo()

@@ -228,6 +228,7 @@ class TestAnswersApi(FormVersionCommon):
         self.assertEqual(answers["unit"], "UBND phường Q1")
         self.assertIsNone(answers["network"])
         self.assertIsNone(answers["upgrade_note"])
+        self.assertIs(answers["upgraded"], False)  # the XLSForm default
         self.assertEqual(self.sub_ward.form_id, self.version)
 
     def test_set_and_get(self):
@@ -446,5 +447,4 @@ class TestCommuneTour(FormVersionCommon, HttpCase):
         answers = sub.get_answers()
         self.assertEqual(answers["endpoints"], 1)
         self.assertEqual(answers["provider"], "Sùng Thị Mai")
-        self.assertEqual(answers["network"], "stable")
         self.assertEqual(answers["unit"], "UBND phường Q1")

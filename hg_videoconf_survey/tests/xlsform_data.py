@@ -75,6 +75,7 @@ SURVEY = [
         "label": "Phòng họp có được nâng cấp không",
         "vc_kind": "yesno",
         "vc_bullet": "3.",
+        "default": "no",
     },
     {
         "type": "text",

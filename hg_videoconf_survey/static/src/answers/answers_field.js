@@ -15,15 +15,22 @@ export class VcSurveyAnswersField extends Component {
     static template = "hg_videoconf_survey.VcSurveyAnswersField";
     static props = {...standardFieldProps};
 
-    /** The answers, including a change sent to the record but not applied
-     * yet (record.update is queued): two quick changes must not lose one. */
+    /** The answers, including the changes sent to the record but not
+     * applied yet: record.update() is queued behind the onchange of the
+     * previous change, so two quick changes must build on each other. */
     get answers() {
-        const raw = this.props.record.data[this.props.name];
-        if (this._pending && this._pendingFrom === raw) {
-            return this._pending;
+        const raw = this.props.record.data[this.props.name] || {};
+        if (this._pending) {
+            const rawKey = JSON.stringify(raw);
+            if (rawKey === this._pendingKey) {
+                this._pending = null;
+            } else if (this._sent.includes(rawKey)) {
+                return this._pending;
+            } else {
+                this._pending = null; // reloaded or discarded meanwhile
+            }
         }
-        this._pending = null;
-        return raw || {};
+        return raw;
     }
     get errors() {
         return this.props.record.data.answer_errors || {};
@@ -106,12 +113,17 @@ export class VcSurveyAnswersField extends Component {
         return trimmed;
     }
     setAnswer(code, value) {
-        const answers = {...this.answers, [code]: value};
+        const base = this.answers;
+        if (!this._pending) {
+            this._sent = [JSON.stringify(base)];
+        }
+        const answers = {...base, [code]: value};
         if (value === null) {
             delete answers[code];
         }
-        this._pendingFrom = this.props.record.data[this.props.name];
         this._pending = answers;
+        this._pendingKey = JSON.stringify(answers);
+        this._sent.push(this._pendingKey);
         this.props.record.update({[this.props.name]: answers});
     }
     onInputChange(question, ev) {

@@ -33,18 +33,23 @@ registry.category("web_tour.tours").add("vc_survey_commune_fill", {
             run: "edit 1",
         },
         {
-            content: "Name the provider",
+            content: "Leave the field",
             trigger: `${question("provider")} input`,
-            run: "edit Sùng Thị Mai",
-        },
-        {
-            content: "Pick the network status",
-            trigger: `${question("network")} input[type='radio']#vc_network_0`,
             run: "click",
         },
         {
             content: "The error is gone",
             trigger: `${question("endpoints")}:not(:has(.o_vc_error))`,
+        },
+        {
+            content: "Name the provider",
+            trigger: `${question("provider")} input`,
+            run: "edit Sùng Thị Mai",
+        },
+        {
+            content: "Leave the field",
+            trigger: `${question("endpoints")} input`,
+            run: "click",
         },
         {
             content: "Save",
