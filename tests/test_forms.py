@@ -299,7 +299,7 @@ def test_definitions_are_frozen() -> None:
 
 def test_bad_definitions_are_refused() -> None:
     with pytest.raises(ValueError, match="unknown kind"):
-        Question("X.1", "x", "date")
+        Question("X.1", "x", "datetime")
     with pytest.raises(ValueError, match="needs choices"):
         Question("X.1", "x", "status")
     assert Question("X.1", "x", "char", field="q_custom").field == "q_custom"

@@ -139,10 +139,48 @@ def cmd_blank_form(args: argparse.Namespace) -> list[Path]:
     from vcsurvey.documents import render_form
     from vcsurvey.forms import get_form
 
-    form = _get_form(get_form, args.form_type, args.version)
+    if args.xlsform:
+        form = _read_xlsform(args.xlsform)
+    elif args.form_type:
+        form = _get_form(get_form, args.form_type, args.version)
+    else:
+        raise InputError("give a form type (district, center) or --xlsform FILE")
     meta = {"year": args.year, "province": args.province}
     outputs = render_form(form, None, meta, args.format)
-    return _write(args.output, f"phieu-{args.form_type}-{args.year}", outputs)
+    return _write(args.output, f"phieu-{slug(form.form_type)}-{args.year}", outputs)
+
+
+def _read_xlsform(path: str | Path) -> Any:
+    from vcsurvey.xlsform import XLSFormError, read_xlsform
+
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: {exc.strerror or exc}") from None
+    try:
+        return read_xlsform(data, path.name)
+    except XLSFormError as exc:
+        raise InputError(f"{path}:\n{exc}") from None
+
+
+def cmd_xlsform_check(args: argparse.Namespace) -> list[Path]:
+    form = _read_xlsform(args.file)
+    questions = form.questions()
+    print(
+        f"{args.file}: OK — form_id {form.code}, version {form.version}, "
+        f"{len(form.all_sections())} section(s), {len(questions)} question(s)"
+    )
+    return []
+
+
+def cmd_xlsform_export(args: argparse.Namespace) -> list[Path]:
+    from vcsurvey.forms import get_form
+    from vcsurvey.xlsform import write_xlsform
+
+    form = _get_form(get_form, args.form_type, args.version)
+    stem = form.code or f"vc_{form.version}_{form.form_type}"
+    return _write(args.output, stem, {"xlsx": write_xlsform(form)})
 
 
 def cmd_form(args: argparse.Namespace) -> list[Path]:
@@ -150,7 +188,7 @@ def cmd_form(args: argparse.Namespace) -> list[Path]:
     from vcsurvey.forms import CURRENT_VERSION, get_form
 
     data = load_input(args.input)
-    for key in ("form_type", "meta"):
+    for key in ("meta",) if args.xlsform else ("form_type", "meta"):
         if key not in data:
             raise InputError(f"{args.input}: missing required key {key!r}")
     meta, answers = data["meta"], data.get("answers") or {}
@@ -159,7 +197,10 @@ def cmd_form(args: argparse.Namespace) -> list[Path]:
     if not isinstance(answers, Mapping):
         raise InputError(f"{args.input}: 'answers' must be a mapping")
     version = str(data.get("version") or CURRENT_VERSION)
-    form = _get_form(get_form, str(data["form_type"]), version)
+    if args.xlsform:
+        form = _read_xlsform(args.xlsform)
+    else:
+        form = _get_form(get_form, str(data["form_type"]), version)
     outputs = render_form(form, answers, meta, args.format)
     unit = slug(str(meta.get("unit_name") or "")) if meta.get("unit_name") else ""
     stem = "-".join(
@@ -193,7 +234,15 @@ def cmd_summary(args: argparse.Namespace) -> list[Path]:
     if meta is not None and not isinstance(meta, Mapping):
         raise InputError(f"{args.input}: 'meta' must be a mapping")
     try:
-        outputs = render_summary(data, meta=meta, fmts=args.format)
+        if args.xlsform:
+            from vcsurvey.summary import render_any
+
+            versions = [_read_xlsform(path) for path in args.xlsform]
+            outputs = render_any(
+                data, {f.form_type: f for f in versions}, meta, args.format
+            )
+        else:
+            outputs = render_summary(data, meta=meta, fmts=args.format)
     except RenderError:
         raise
     except (KeyError, TypeError, ValueError) as exc:
@@ -250,16 +299,42 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     sub = add("blank-form", "a blank form to fill by hand", cmd_blank_form, "pdf,odt")
-    sub.add_argument("form_type", choices=("district", "center"))
+    sub.add_argument("form_type", nargs="?", choices=("district", "center"))
+    sub.add_argument(
+        "--xlsform", help="print the form version of this XLSForm workbook instead"
+    )
     sub.add_argument("--year", type=int, default=2017, help="the survey's year")
     sub.add_argument("--version", default="2017", help="form version")
     sub.add_argument("--province", default="Hà Giang")
 
     sub = add("form", "a unit's filled form, ready for signature", cmd_form, "pdf,odt")
     sub.add_argument("input", help="form_type, meta and answers (JSON or YAML)")
+    sub.add_argument("--xlsform", help="the form version's XLSForm workbook")
 
     sub = add("summary", "the consolidated summary of a round", cmd_summary, "pdf,xlsx")
     sub.add_argument("input", help="round data (JSON or YAML)")
+    sub.add_argument(
+        "--xlsform",
+        action="append",
+        help="XLSForm workbook of a form version of the round (repeatable); "
+        "versions other than 2017 get the generic summary",
+    )
+
+    helptext = "check an XLSForm workbook; every problem is listed"
+    sub = commands.add_parser("xlsform-check", help=helptext, description=helptext)
+    sub.set_defaults(func=cmd_xlsform_check)
+    sub.add_argument("file", help="the .xlsx workbook")
+    helptext = "export a shipped form version as an XLSForm workbook"
+    sub = commands.add_parser("xlsform-export", help=helptext, description=helptext)
+    sub.set_defaults(func=cmd_xlsform_export)
+    sub.add_argument("form_type", choices=("district", "center"))
+    sub.add_argument("--version", default="2017", help="form version")
+    sub.add_argument(
+        "-o", "--output", type=Path, required=True, help="output directory"
+    )
+    from vcsurvey.cli_offline import register_offline  # workbook, import-workbook
+
+    register_offline(commands)
     return parser
 
 

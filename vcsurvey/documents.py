@@ -13,6 +13,7 @@ What the Odoo addon (or a JSON/YAML file given to the CLI) passes to
     {
       "parent_agency": "UBND TỈNH HÀ GIANG",
       "agency": "SỞ THÔNG TIN VÀ TRUYỀN THÔNG",            # required
+      "agency_in_text": "Sở Thông tin và Truyền thông",  # inside sentences
       "notation": "STTTT-CNTT",                            # required
       "number": 5,                       # int, or None for an unnumbered draft
       "place": "Hà Giang",
@@ -30,7 +31,9 @@ What the Odoo addon (or a JSON/YAML file given to the CLI) passes to
                  "delegation": "" | "KT.", "position": "PHÓ GIÁM ĐỐC"},
       "year": 2017,                                        # required
       "cutoff": "2017-12-31",            # data cut-off; default 31/12/year
-      "forms": ["district", "center"],   # attached blank forms
+      "forms": ["district", "center"],   # attached blank forms: shipped
+                                         # types, FormDefinitions or their
+                                         # definition_to_dict() data
       "province": "Hà Giang",
     }
 
@@ -89,12 +92,14 @@ from typing import Any
 
 from vcsurvey import dates, nd30
 from vcsurvey.forms import (
+    CURRENT_VERSION,
     INCIDENT_FIELDS,
     OPERATOR_FIELDS,
     FormDefinition,
     Question,
     Section,
     default_cutoff,
+    definition_from_dict,
     get_form,
     render_text,
 )
@@ -124,8 +129,23 @@ LEADER_LINE = "." * 115
 # officers and a handful of incidents.
 _BLANK_OPERATOR_ROWS = 2
 _BLANK_INCIDENT_ROWS = 3
-_INLINE_KINDS = ("char", "integer", "percent", "ip", "email", "phone")
-_CHOICE_KINDS = ("yesno", "status", "choice")
+_INLINE_KINDS = (
+    "char",
+    "integer",
+    "percent",
+    "ip",
+    "email",
+    "phone",
+    "decimal",
+    "date",
+)
+_CHOICE_KINDS = ("yesno", "status", "choice", "select_multiple")
+# Sign-off boxes of a version that defines none (the 2017 paper's).
+DEFAULT_SIGNOFF: tuple[tuple[str, str], ...] = (
+    ("NGƯỜI LẬP BIỂU", "(Ký và ghi rõ họ tên)"),
+    ("THỦ TRƯỞNG ĐƠN VỊ", "(Ký, đóng dấu và ghi rõ họ tên)"),
+)
+_BLANK_REPEAT_ROWS = 2
 
 
 class DocumentDataError(ValueError):
@@ -182,8 +202,15 @@ def _strings(value: Any, key: str) -> list[str]:
     return [str(v).strip() for v in value if v is not None and str(v).strip()]
 
 
-def agency_in_text(agency: str) -> str:
-    """The agency's name as written inside a sentence."""
+def agency_in_text(agency: str, given: str = "") -> str:
+    """The agency's name as written inside a sentence.
+
+    ``given`` (the input's ``agency_in_text``, e.g. "Sở Khoa học và Công
+    nghệ") wins; else a known name, else the capitals lowered after the first
+    letter.
+    """
+    if given and given.strip():
+        return " ".join(given.split())
     name = " ".join(agency.split())
     known = _AGENCY_IN_TEXT.get(name.upper())
     if known:
@@ -211,9 +238,10 @@ def default_body(
     deadline: date,
     email: str = "",
     with_forms: bool = True,
+    in_text: str = "",
 ) -> list[str]:
     """The 2017 dispatch's two paragraphs, for the round of ``year``."""
-    who = agency_in_text(agency)
+    who = agency_in_text(agency, in_text)
     attached = " (theo mẫu phiếu kèm theo)" if with_forms else ""
     first = (
         "Nhằm đánh giá công tác quản lý, vận hành hệ thống giao ban trực tuyến "
@@ -249,7 +277,7 @@ def dispatch_data(dispatch: Mapping[str, Any]) -> dict[str, Any]:
     deadline = parse_date(dispatch.get("deadline"), "deadline")
     cutoff = parse_date(dispatch.get("cutoff"), "cutoff") or default_cutoff(year)
     email = str(dispatch.get("email") or "").strip()
-    forms = _strings(dispatch.get("forms", ["district", "center"]), "forms")
+    forms = _form_names(dispatch.get("forms", ["district", "center"]))
     body = _strings(dispatch.get("body"), "body")
     if not body:
         if deadline is None:
@@ -263,6 +291,7 @@ def dispatch_data(dispatch: Mapping[str, Any]) -> dict[str, Any]:
             deadline=deadline,
             email=email,
             with_forms=bool(forms),
+            in_text=str(dispatch.get("agency_in_text") or ""),
         )
     if subject.lower().startswith("v/v"):
         subject = subject[3:].strip()
@@ -317,6 +346,58 @@ def _signer(value: Any) -> nd30.Signer:
         raise DocumentDataError(f"dispatch signer: {exc}") from None
 
 
+def _form_names(entries: Any) -> list[str]:
+    """The form types of a dispatch's ``forms`` entries (for callers)."""
+    if entries is None:
+        return []
+    if not isinstance(entries, list | tuple):
+        raise DocumentDataError(f"forms: expected a list, got {entries!r}")
+    names = []
+    for entry in entries:
+        if isinstance(entry, FormDefinition):
+            names.append(entry.form_type)
+        elif isinstance(entry, Mapping):
+            names.append(str(entry.get("form_type") or ""))
+        elif entry is not None and str(entry).strip():
+            names.append(str(entry).strip())
+    return names
+
+
+def attached_forms(dispatch: Mapping[str, Any]) -> list[FormDefinition]:
+    """The blank forms attached to a dispatch, from its ``forms`` entries.
+
+    ``form_definitions`` (if given) wins over ``forms``.  An entry is a
+    shipped form type ("district", "center": the 2017 pair by default), a
+    :class:`FormDefinition`, or its :func:`~vcsurvey.forms.definition_to_dict`
+    data (what the addon stores).
+    """
+    entries = dispatch.get("form_definitions")
+    if entries is None:
+        entries = dispatch.get("forms", ["district", "center"])
+    if entries is None:
+        return []
+    if not isinstance(entries, list | tuple):
+        raise DocumentDataError(f"forms: expected a list, got {entries!r}")
+    found: list[FormDefinition] = []
+    for entry in entries:
+        if isinstance(entry, FormDefinition):
+            found.append(entry)
+        elif isinstance(entry, Mapping):
+            try:
+                found.append(definition_from_dict(dict(entry)))
+            except (KeyError, TypeError, ValueError) as exc:
+                raise DocumentDataError(f"forms: bad form definition: {exc}") from None
+        elif isinstance(entry, str) and entry.strip():
+            version = str(dispatch.get("form_version") or CURRENT_VERSION)
+            try:
+                found.append(get_form(entry.strip(), version))
+            except ValueError as exc:
+                raise DocumentDataError(f"dispatch forms: {exc}") from None
+        elif entry not in (None, ""):
+            raise DocumentDataError(f"forms: unknown entry {entry!r}")
+    return found
+
+
 def attached_form_meta(data: Mapping[str, Any]) -> dict[str, Any]:
     """Meta of the blank forms attached to a dispatch, from its template data."""
     return {
@@ -343,7 +424,7 @@ def form_data(
     cutoff = parse_date(meta.get("cutoff"), "cutoff") or default_cutoff(year)
     number = _number(meta.get("dispatch_number"), f"{what} meta")
     answers = {} if answers is None else dict(answers)
-    blocks = [_block("h1", form.guidance_title)]
+    blocks = [_block("h1", form.guidance_title)] if form.guidance_title else []
     blocks += [_block("para", text) for text in form.render_guidance(cutoff)]
     for section in form.sections:
         blocks += _section_blocks(section, answers, year, depth=0)
@@ -351,7 +432,8 @@ def form_data(
     signed_as = str(meta.get("signed_as") or "").strip()
     if signed_as not in nd30.DELEGATIONS:
         raise DocumentDataError(f"{what} meta: unknown signed_as {signed_as!r}")
-    (preparer_title, preparer_hint), (head_title, head_hint) = form.signoff[:2]
+    signoff = (*form.signoff, *DEFAULT_SIGNOFF[len(form.signoff) :])
+    (preparer_title, preparer_hint), (head_title, head_hint) = signoff[:2]
     unit_name = str(meta.get("unit_name") or "").strip()
     return {
         "form_type": form.form_type,
@@ -488,7 +570,53 @@ def _question_blocks(
         return [head, _table_block(question, raw, OPERATOR_FIELDS)]
     if kind == "incidents":
         return [head, _table_block(question, raw, INCIDENT_FIELDS)]
+    if kind == "note":
+        return [_block("para", _label(question, year).rstrip(":"), code=question.code)]
+    if kind == "repeat":
+        return [head, *_repeat_blocks(question, raw)]
     raise DocumentDataError(f"{question.code}: kind {kind!r} cannot be printed")
+
+
+def _repeat_blocks(question: Question, value: Any) -> list[dict[str, Any]]:
+    """A repeat's lines, one printed line each ("1. Họ tên: …; Đơn vị: …")."""
+    if value is None:
+        count = max(question.min_items, _BLANK_REPEAT_ROWS)
+        return [
+            _block(
+                "answer",
+                value=f"{n}. "
+                + "; ".join(f"{c.text}: {LEADER_SHORT[:20]}" for c in question.columns),
+            )
+            for n in range(1, count + 1)
+        ]
+    if not isinstance(value, Sequence) or isinstance(value, str | bytes):
+        raise DocumentDataError(f"{question.code}: expected a list of lines")
+    if not value:
+        return [_block("answer", value="Không có.")]
+    blocks = []
+    for n, line in enumerate(value, start=1):
+        if not isinstance(line, Mapping):
+            raise DocumentDataError(
+                f"{question.code}: line {n} is not a mapping: {line!r}"
+            )
+        cells = []
+        for column in question.columns:
+            raw = line.get(column.code)
+            if column.kind in _CHOICE_KINDS:
+                text = _chosen_labels(column, raw)
+            else:
+                text = _scalar_text(column, None if raw is False else raw)
+            cells.append(f"{column.text}: {text or '…'}")
+        blocks.append(_block("answer", value=f"{n}. " + "; ".join(cells)))
+    return blocks
+
+
+def _chosen_labels(question: Question, value: Any) -> str:
+    if value is None or value == "" or value == []:
+        return ""
+    values = value if isinstance(value, list | tuple) else [value]
+    chosen = {_choice_value(question, v) for v in values}
+    return ", ".join(c.label for c in question.choices if c.value in chosen)
 
 
 def _answer(question: Question, answers: Mapping[str, Any]) -> Any:
@@ -512,6 +640,15 @@ def _scalar_text(question: Question, value: Any) -> str:
             # Vietnamese decimal comma; whole numbers print without ",0".
             text = f"{value:g}".replace(".", ",")
         return f"{text}%" if question.kind == "percent" else text
+    if question.kind == "decimal":
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise DocumentDataError(f"{question.code}: {value!r} is not a number")
+        return (
+            f"{value:g}".replace(".", ",") if isinstance(value, float) else str(value)
+        )
+    if question.kind == "date":
+        day = parse_date(value, question.code)
+        return nd30.format_date(day) if day else ""
     return " ".join(str(value).split())
 
 
@@ -536,9 +673,15 @@ def _choice_value(question: Question, value: Any) -> str | None:
 
 
 def _choices_line(question: Question, value: Any) -> str:
-    chosen = _choice_value(question, value)
+    if question.kind == "select_multiple":
+        values = value if isinstance(value, list | tuple) else []
+        if value not in (None, "", []) and not isinstance(value, list | tuple):
+            raise DocumentDataError(f"{question.code}: {value!r} is not a list")
+        chosen = {_choice_value(question, v) for v in values}
+    else:
+        chosen = {_choice_value(question, value)}
     return _GAP.join(
-        f"{CHECKED if c.value == chosen else UNCHECKED}{_NBSP}{c.label}"
+        f"{CHECKED if c.value in chosen else UNCHECKED}{_NBSP}{c.label}"
         for c in question.choices
     )
 
@@ -651,12 +794,8 @@ def render_dispatch(
         batch = {"dispatch": odt}
         if with_forms:
             meta = attached_form_meta(data)
-            for form_type in data["forms"]:
-                try:
-                    form = get_form(form_type)
-                except ValueError as exc:
-                    raise DocumentDataError(f"dispatch forms: {exc}") from None
-                batch[f"form_{form_type}"] = render_form_odt(
+            for index, form in enumerate(attached_forms(dispatch)):
+                batch[f"form_{index}_{form.form_type}"] = render_form_odt(
                     form, None, meta, template=form_template
                 )
         pdfs = convert(batch, "pdf")

@@ -1,10 +1,15 @@
-"""The two survey forms of the 2017 dispatch, as plain data.
+"""Survey form versions as plain data.
 
 A :class:`FormDefinition` holds everything printed on a paper form: title,
 audience, "issued with" line, general guidance (part A), the sections and
-questions of parts B and C, and the sign-off block.  Texts are the Vietnamese
-of the reference forms, character for character (including the paper's own
-quirks such as "24/7/2017của"), so that a printed form reproduces the paper.
+questions, and the sign-off block; plus the XLSForm attributes of issue 10
+(``constraint``, ``relevant``, ``required_expr``, ``default``, ``role``,
+repeat ``columns`` ...).  A version is data: it is read from an XLSForm
+workbook (:mod:`vcsurvey.xlsform`) and stored as the JSON of
+:func:`definition_to_dict` (:func:`definition_from_dict` reads it back
+exactly).  The two 2017 forms ship as ``data/forms/vc_2017_district.xlsx``
+and ``vc_2017_center.xlsx`` (:func:`get_form`); no question of theirs is
+written in Python.
 
 Text conventions:
 
@@ -14,30 +19,37 @@ Text conventions:
   number and without the trailing colon and dotted leader; the number or
   bullet is in ``Question.bullet`` and a printed parenthesis that follows the
   label is in ``Question.hint``.
-* Placeholders (``str.format`` style) are kept in the few texts that change
-  from round to round; render them with the ``render_*`` helpers:
+* Placeholders (``str.format`` style, only these; the XLSForm reader refuses
+  others) are kept in the texts that change from round to round; render them
+  with the ``render_*`` helpers:
 
   - ``FormDefinition.title``: ``{province_upper}`` and ``{year}``
     (the round's year), see :meth:`FormDefinition.render_title`;
   - ``FormDefinition.issued_with``: ``{number}``, ``{day}``, ``{month}``,
     ``{year}`` of the dispatch the form is attached to (a blank prints the
     paper's dotted leader), see :meth:`FormDefinition.render_issued_with`;
-  - ``FormDefinition.guidance[3]``: ``{cutoff}`` (dd/mm/yyyy), see
+  - ``FormDefinition.guidance``: ``{cutoff}`` (dd/mm/yyyy), see
     :meth:`FormDefinition.render_guidance`;
-  - question I.10: ``{next_year}`` = round year + 1, see :func:`render_text`
+  - question texts: ``{next_year}`` = round year + 1, see :func:`render_text`
     and :meth:`FormDefinition.render_question_text`.
 
 Answers (checked by :mod:`vcsurvey.validation`) are a dict keyed by question
-code: char/text/ip/email/phone a str, integer an int, percent an int or
-float, yesno a bool, status/choice a choice value, operators/incidents a list
-of dicts keyed as :data:`OPERATOR_FIELDS` / :data:`INCIDENT_FIELDS`.
+code, plain JSON-safe values: char/text/ip/email/phone a str, integer an int,
+decimal/percent an int or float, date an ISO "YYYY-MM-DD" str (a
+``datetime.date`` is accepted), yesno a bool, status/choice a choice value,
+select_multiple a list of choice values, repeat/operators/incidents a list of
+dicts keyed by the codes of the question's ``columns``; unanswered = key
+absent or None.  ``note`` questions take no answer.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
+import re
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 KINDS = (
     "char",
@@ -52,7 +64,17 @@ KINDS = (
     "choice",
     "operators",
     "incidents",
+    # XLSForm kinds (select_one is "choice")
+    "decimal",
+    "date",
+    "select_multiple",
+    "note",
+    "repeat",
 )
+# Kinds answered by a list of lines (dicts keyed by the columns' codes).
+LINE_KINDS = ("operators", "incidents", "repeat")
+# Kinds whose answer is one of / some of ``choices``.
+CHOICE_KINDS = ("yesno", "status", "choice", "select_multiple")
 FORM_TYPES = ("district", "center")
 CURRENT_VERSION = "2017"
 
@@ -72,26 +94,6 @@ STATUS_CHOICES: tuple[Choice, ...] = (
     Choice("unstable", "Không ổn định", "Unstable"),
     Choice("not_working", "Không hoạt động", "Not working"),
 )
-# The device-status questions of the district form's two networks (part I:
-# province <-> district, part II: district <-> commune), by device; "overall"
-# is the whole system's status.  Consolidation and the addon's pivot lines
-# read the statuses through this one table.
-DEVICE_STATUS_CODES: dict[str, dict[str, str]] = {
-    "province_district": {
-        "camera": "I.3.camera",
-        "microphone": "I.3.microphone",
-        "audio": "I.3.audio",
-        "vcs": "I.3.vcs",
-        "overall": "I.4",
-    },
-    "district_commune": {
-        "camera": "II.2.camera",
-        "microphone": "II.2.microphone",
-        "audio": "II.2.audio",
-        "vcs": "II.2.vcs",
-        "overall": "II.3",
-    },
-}
 YESNO_CHOICES: tuple[Choice, ...] = (
     Choice("yes", "Có", "Yes"),
     Choice("no", "Không", "No"),
@@ -110,7 +112,7 @@ CHECK_TIME_CHOICES: tuple[Choice, ...] = (
 )
 
 # Keys of one line of an "operators" answer, with the labels printed in the
-# two officer boxes of question I.10 ("Thông tin cán bộ 1/2").
+# two officer boxes of the 2017 "operators" question ("Thông tin cán bộ 1/2").
 OPERATOR_FIELDS: tuple[tuple[str, str, str], ...] = (
     ("name", "Họ tên", "Name"),
     ("position", "Chức vụ", "Position"),
@@ -137,7 +139,7 @@ _DOTS_SHORT = "......"
 
 
 def field_name(code: str) -> str:
-    """Odoo field name of a question code: ``"I.3.camera"`` -> ``"q_i_3_camera"``."""
+    """Odoo field name of a question code: ``"B.name"`` -> ``"q_b_name"``."""
     return "q_" + code.lower().replace(".", "_")
 
 
@@ -186,15 +188,36 @@ class Question:
     line: str = ""
     short: str = ""
     min_items: int = 0
+    # XLSForm attributes (expressions in the subset of vcsurvey.expressions)
+    constraint: str = ""
+    constraint_message: str = ""
+    constraint_message_en: str = ""
+    relevant: str = ""
+    required_expr: str = ""
+    required_message: str = ""
+    required_message_en: str = ""
+    default: str = ""
+    appearance: str = ""
+    role: str = ""
+    columns: tuple[Question, ...] = ()
+    max_items: int = 0
+    list_name: str = ""
+    hint_en: str = ""
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"{self.code}: unknown kind {self.kind!r}")
-        if self.kind in ("status", "yesno", "choice") and not self.choices:
+        if self.kind in CHOICE_KINDS and not self.choices:
             raise ValueError(f"{self.code}: a {self.kind} question needs choices")
         if not self.field:
             # frozen: the derived default has to bypass __setattr__
             object.__setattr__(self, "field", field_name(self.code))
+        if self.kind in ("operators", "incidents") and not self.columns:
+            object.__setattr__(self, "columns", _default_columns(self.kind))
+        if self.kind == "repeat" and not self.columns:
+            raise ValueError(f"{self.code}: a repeat needs columns")
+        if not self.list_name and self.choices:
+            object.__setattr__(self, "list_name", _default_list_name(self))
 
     @property
     def ref(self) -> str:
@@ -217,6 +240,83 @@ class Question:
         raise KeyError(value)
 
 
+def typed_default(question: Question) -> object:
+    """The XLSForm ``default`` of ``question`` as an answer value, or None.
+
+    integer -> int, decimal/percent -> float, yesno -> bool ("yes"/"no"),
+    select_multiple -> list (space-separated values), others the text; a
+    default that does not fit the kind is None (the importer refuses it).
+    """
+    text = question.default.strip()
+    if not text:
+        return None
+    kind = question.kind
+    values = [choice.value for choice in question.choices]
+    try:
+        if kind == "integer":
+            return int(text) if text.lstrip("-").isdigit() else None
+        if kind in ("decimal", "percent"):
+            number = float(text)
+            return number if number == number and abs(number) != float("inf") else None
+        if kind == "date":
+            return date.fromisoformat(text).isoformat()
+    except ValueError:
+        return None
+    if kind == "yesno":
+        return {"yes": True, "no": False}.get(text)
+    if kind in ("choice", "status"):
+        return text if text in values else None
+    if kind == "select_multiple":
+        chosen = text.split()
+        return chosen if all(v in values for v in chosen) else None
+    if kind in LINE_KINDS or kind == "note":
+        return None
+    return text
+
+
+def default_answers(form: FormDefinition) -> dict[str, object]:
+    """``{code: typed default}`` of the questions that have one."""
+    found = {}
+    for question in form.questions():
+        value = typed_default(question)
+        if value is not None:
+            found[question.code] = value
+    return found
+
+
+def _default_columns(kind: str) -> tuple[Question, ...]:
+    """The lines of the 2017 "operators"/"incidents" answers as columns."""
+    if kind == "operators":
+        kinds = {"phone": "phone", "email": "email"}
+        required = ("name", "phone", "email")
+        fields = OPERATOR_FIELDS
+    else:
+        kinds = {"count": "integer"}
+        required = ("symptom",)
+        fields = INCIDENT_FIELDS
+    return tuple(
+        Question(
+            key,
+            label,
+            kinds.get(key, "char"),
+            key in required,
+            text_en=label_en,
+            field=key,
+        )
+        for key, label, label_en in fields
+    )
+
+
+def _default_list_name(question: Question) -> str:
+    if question.choices == STATUS_CHOICES:
+        return "status"
+    if question.choices == YESNO_CHOICES:
+        return "yesno"
+    if question.choices == CHECK_TIME_CHOICES:
+        return "check_time"
+    return "list_" + question.field.removeprefix("q_")
+
+
 def _is_number(part: str) -> bool:
     # Roman part numbers ("I", "II") count as numbers in a printed reference.
     return part.isdigit() or (part != "" and set(part) <= set("IVX"))
@@ -230,6 +330,7 @@ class Section:
     title: str
     children: tuple[Section | Question, ...]
     title_en: str = ""
+    relevant: str = ""  # XLSForm group relevance: hides all its questions
 
     def questions(self) -> tuple[Question, ...]:
         """All questions below this section, depth-first in printed order."""
@@ -264,6 +365,11 @@ class FormDefinition:
     signoff: tuple[tuple[str, str], ...]
     guidance_title: str = "A. Hướng dẫn chung"
     title_en: str = ""
+    # XLSForm settings: form_id, a name for lists, and the summary template
+    # ("2017": the hand-written 2017 narrative; "generic" otherwise).
+    code: str = ""
+    name: str = ""
+    summary: str = "generic"
 
     def __post_init__(self) -> None:
         codes = [q.code for q in self.questions()]
@@ -333,529 +439,194 @@ def default_cutoff(year: int) -> date:
     return date(year, 12, 31)
 
 
-# ---------------------------------------------------------------- texts ---
+# ------------------------------------------------------- shipped versions ---
 
-_GUIDANCE: tuple[str, ...] = (
-    "1. Phạm vi khảo sát gồm các cơ quan, đơn vị được trang bị thiết bị hệ "
-    "thống giao ban điện trực tuyến trên địa bàn tỉnh.",
-    "2. Cán bộ đầu mối là cán bộ được giao nhiệm vụ vận hành hệ thống giao ban "
-    "điện tử tại các điểm cầu. (Được định nghĩa theo quyết định 1373/QĐ-UBND "
-    "ngày 24/7/2017).",
-    "3. Cán bộ kỹ thuật điều khiển cuộc họp là kỹ thuật viên có trách nhiệm "
-    "phối hợp với cán bộ quản lý phòng họp tại điểm cầu chủ tọa, chủ trì điều "
-    "khiển hệ thống trực tuyến theo diễn biến cuộc họp. (điểm cầu Văn phòng "
-    "UBND tỉnh và Văn phòng Tỉnh ủy). (Được định nghĩa theo quyết định "
-    "1373/QĐ-UBND ngày 24/7/2017).",
-    "4. Số liệu tính đến hết ngày {cutoff}.",
-)
-_ISSUED_WITH = (
-    "(Ban hành kèm theo công văn số:{number}/STTTT-CNTT ngày {day} tháng "
-    "{month} năm {year} của Sở Thông tin và Truyền thông tỉnh Hà Giang)"
-)
-_SIGNOFF: tuple[tuple[str, str], ...] = (
-    ("NGƯỜI LẬP BIỂU", "(Ký và ghi rõ họ tên)"),
-    ("THỦ TRƯỞNG ĐƠN VỊ", "(Ký, đóng dấu và ghi rõ họ tên)"),
-)
-# Printed verbatim, the missing space in "24/7/2017của" included.
-_DECISION_1373 = (
-    "Cán bộ đầu mối hoặc cán bộ kỹ thuật điều khiển cuộc họp có nhận và biết "
-    "quyết định 1373/QĐ-UBND ngày 24/7/2017của UBND tỉnh về việc ban hành quy "
-    "chế quản lý, vận hành và sử dụng các hệ thống giao ban điện tử trên địa "
-    "bàn tỉnh Hà Giang."
-)
-_DECISION_1373_SHORT = "Nhận và biết Quyết định 1373/QĐ-UBND ngày 24/7/2017"
-_DECISION_1373_EN = "Focal officer or technician received and knows Decision 1373"
-_UPGRADED = (
-    "Phòng họp giao ban điện tử đa phương tiện có được bổ sung, nâng cấp để "
-    "nâng cao chất lượng âm thanh, hình ảnh của hệ thống không"
-)
-_UPGRADED_SHORT = "Phòng họp được bổ sung, nâng cấp"
-_INCIDENTS = "Các sự cố gặp phải trong quá trình vận hành hệ thống"
-_INCIDENTS_HINT = "(liệt kê các sự cố, nguyên nhân)"
-_MAINTENANCE = "Nhu cầu kiểm tra, bảo dưỡng tại điểm cầu"
-_TRAINING = "Nhu cầu tập huấn đào tạo lại"
-_EFFICIENCY = "Dự kiến hiệu quả kinh tế so với phương thức họp truyền thống"
-_RECOMMENDATIONS = "Kiến nghị, đề xuất để nâng cao hiệu quả hoạt động của hệ thống"
+DATA_DIR = Path(__file__).resolve().parent / "data" / "forms"
+_FILE_NAME = re.compile(r"vc_(?P<version>[A-Za-z0-9_.-]+)_(?P<form_type>[a-z]+)\.xlsx")
 
 
-def _provider_section() -> Section:
-    return Section(
-        "B",
-        "B. Thông tin người cung cấp",
-        (
-            Question("B.name", "Họ tên", "char", True, text_en="Full name"),
-            Question("B.position", "Chức vụ", "char", text_en="Position"),
-            Question("B.unit", "Đơn vị công tác", "char", text_en="Unit"),
-            Question("B.phone", "Điện thoại", "phone", True, text_en="Phone"),
-            Question("B.email", "Email", "email", text_en="E-mail"),
-        ),
-        title_en="B. Information provider",
-    )
+def _shipped() -> dict[tuple[str, str], Path]:
+    found: dict[tuple[str, str], Path] = {}
+    for path in sorted(DATA_DIR.glob("vc_*.xlsx")):
+        match = _FILE_NAME.fullmatch(path.name)
+        if match:
+            found[(match["form_type"], match["version"])] = path
+    return found
 
 
-def _status(code: str, text: str, text_en: str, bullet: str = "+") -> Question:
-    return Question(
-        code, text, "status", True, STATUS_CHOICES, text_en=text_en, bullet=bullet
-    )
+@functools.cache
+def _load(form_type: str, version: str) -> FormDefinition:
+    from .xlsform import read_xlsform  # xlsform imports this module
 
-
-def _yesno(
-    code: str, text: str, text_en: str, bullet: str, short: str = ""
-) -> Question:
-    return Question(
-        code,
-        text,
-        "yesno",
-        True,
-        YESNO_CHOICES,
-        text_en=text_en,
-        bullet=bullet,
-        short=short,
-    )
-
-
-def _devices(prefix: str) -> Section:
-    number = prefix.rsplit(".", maxsplit=1)[-1]
-    return Section(
-        prefix,
-        f"{number}. Tình trạng hoạt động của các thiết bị tại điểm cầu",
-        (
-            _status(
-                f"{prefix}.camera",
-                "Tình trạng hoạt động của thiết bị Camera",
-                "Camera status",
-            ),
-            _status(
-                f"{prefix}.microphone",
-                "Tình trạng hoạt động của bộ Micro",
-                "Microphone set status",
-            ),
-            _status(
-                f"{prefix}.audio",
-                "Tình trạng hoạt động của thiết bị Âm thanh cuộc họp",
-                "Meeting audio equipment status",
-            ),
-            _status(
-                f"{prefix}.vcs",
-                "Tình trạng hoạt động của thiết bị đầu cuối VCS",
-                "VCS terminal status",
-            ),
-        ),
-        title_en=f"{number}. Status of the endpoint's devices",
-    )
-
-
-def _common_tail(part: str, first: int) -> tuple[Question, ...]:
-    """Overall status .. upgrade .. incidents .. needs .. efficiency.
-
-    Parts I and II print the same six questions, numbered from 4 (I.4-I.9)
-    and from 3 (II.3-II.8).
-    """
-
-    def code(offset: int) -> str:
-        return f"{part}.{first + offset}"
-
-    def bullet(offset: int) -> str:
-        return f"{first + offset}."
-
-    return (
-        _status(
-            code(0),
-            "Tình trạng hoạt động chung của hệ thống",
-            "Overall system status",
-            bullet(0),
-        ),
-        _yesno(
-            code(1),
-            _UPGRADED,
-            "Meeting room upgraded for better sound and image",
-            bullet(1),
-            _UPGRADED_SHORT,
-        ),
-        Question(
-            code(2),
-            _INCIDENTS,
-            "incidents",
-            hint=_INCIDENTS_HINT,
-            text_en="Incidents during operation and their causes",
-            bullet=bullet(2),
-        ),
-        _yesno(code(3), _MAINTENANCE, "Needs inspection and maintenance", bullet(3)),
-        _yesno(code(4), _TRAINING, "Needs retraining", bullet(4)),
-        Question(
-            code(5),
-            _EFFICIENCY,
-            "text",
-            text_en="Expected economic efficiency against traditional meetings",
-            bullet=bullet(5),
-        ),
-    )
-
-
-def _district_2017() -> FormDefinition:
-    part_one = Section(
-        "C.I",
-        "I. Hệ thống giao ban trực tuyến giữa UBND tỉnh và UBND các huyện, "
-        "thành phố.",
-        (
-            Section(
-                "I.1",
-                "1. Thông tin chính:",
-                (
-                    Question(
-                        "I.1.location",
-                        "Địa điểm lắp đặt điểm cầu",
-                        "char",
-                        True,
-                        text_en="Endpoint location",
-                        bullet="+",
-                    ),
-                    Question(
-                        "I.1.ip",
-                        "Địa chỉ IP của điểm cầu",
-                        "ip",
-                        True,
-                        text_en="Endpoint IP address",
-                        bullet="+",
-                    ),
-                    Question(
-                        "I.1.meetings",
-                        "Số lượng cuộc họp trực tuyến",
-                        "integer",
-                        True,
-                        text_en="Number of online meetings",
-                        bullet="+",
-                    ),
-                ),
-                title_en="1. Main information",
-            ),
-            _yesno(
-                "I.2", _DECISION_1373, _DECISION_1373_EN, "2.", _DECISION_1373_SHORT
-            ),
-            _devices("I.3"),
-            *_common_tail("I", 4),
-            Question(
-                "I.10",
-                "Đăng ký cán bộ quản lý vận hành hệ thống giao ban điện tử năm "
-                "{next_year}.",
-                "operators",
-                True,
-                hint="(Đề nghị đơn vị bố trí ít nhất 02 cán bộ kỹ thuật vận hành)",
-                text_en="Officers operating the system next year (at least 2)",
-                bullet="10.",
-                short="Đăng ký cán bộ quản lý vận hành hệ thống giao ban điện tử",
-                min_items=2,
-            ),
-            Question(
-                "I.11",
-                _RECOMMENDATIONS,
-                "text",
-                text_en="Recommendations",
-                bullet="11.",
-            ),
-        ),
-        title_en="I. Province – district video-conference system",
-    )
-    endpoints_line = "Số lượng điểm cầu/ số lượng UBND cấp xã"
-    part_two = Section(
-        "C.II",
-        "II. Hệ thống giao ban trực tuyến giữa UBND các huyện, thành phố và các "
-        "xã, phường, thị trấn.",
-        (
-            Section(
-                "II.1",
-                "1. Thông tin chính:",
-                (
-                    Question(
-                        "II.1.endpoints",
-                        "Số lượng điểm cầu",
-                        "integer",
-                        True,
-                        text_en="Number of endpoints",
-                        bullet="+",
-                        line=endpoints_line,
-                    ),
-                    Question(
-                        "II.1.communes",
-                        "Số lượng UBND cấp xã",
-                        "integer",
-                        True,
-                        text_en="Number of commune People's Committees",
-                        line=endpoints_line,
-                    ),
-                    Question(
-                        "II.1.communes_without_endpoint",
-                        "Số lượng xã chưa có điểm cầu",
-                        "integer",
-                        True,
-                        text_en="Communes without an endpoint",
-                        bullet="+",
-                    ),
-                    Question(
-                        "II.1.reason",
-                        "Lý do",
-                        "text",
-                        text_en="Reason",
-                        short="Lý do xã chưa có điểm cầu",
-                    ),
-                    Question(
-                        "II.1.meetings",
-                        "Số lượng cuộc họp trực tuyến",
-                        "integer",
-                        True,
-                        text_en="Number of online meetings",
-                        bullet="+",
-                    ),
-                ),
-                title_en="1. Main information",
-            ),
-            _devices("II.2"),
-            *_common_tail("II", 3),
-            Question(
-                "II.9",
-                _RECOMMENDATIONS,
-                "text",
-                text_en="Recommendations",
-                bullet="9.",
-            ),
-        ),
-        title_en="II. District – commune video-conference system",
-    )
-    return FormDefinition(
-        form_type="district",
-        version="2017",
-        title="PHIẾU KHẢO SÁT TÌNH HÌNH HOẠT ĐỘNG HỆ THỐNG GIAO BAN ĐIỆN TỬ "
-        "TỈNH {province_upper} NĂM {year}.",
-        audience="(dành cho UBND các huyện, thành phố)",
-        issued_with=_ISSUED_WITH,
-        guidance=_GUIDANCE,
-        sections=(
-            _provider_section(),
-            Section(
-                "C",
-                "C. Thông tin khảo sát",
-                (part_one, part_two),
-                title_en="C. Survey",
-            ),
-        ),
-        signoff=_SIGNOFF,
-        title_en="Survey of the electronic meeting system (districts and city)",
-    )
-
-
-def _center_2017() -> FormDefinition:
-    technician = Section(
-        "C.1",
-        "1. Thông tin cán bộ kỹ thuật điều khiển cuộc họp trên hệ thống giao ban "
-        "trực tuyến.",
-        (
-            Question("C.1.name", "Họ tên", "char", True, text_en="Full name"),
-            Question("C.1.phone", "Số điện thoại", "phone", True, text_en="Phone"),
-            Question("C.1.email", "Địa chỉ Email", "email", text_en="E-mail"),
-            Question(
-                "C.1.endpoint",
-                "Điều khiển cuộc họp tại điểm cầu",
-                "char",
-                True,
-                text_en="Endpoint controlled",
-            ),
-            Question(
-                "C.1.sessions",
-                "Số lượng các phiên họp trực tuyến đã điều khiển",
-                "integer",
-                True,
-                hint="(nếu không có số liệu chính xác thì có thể ước tính)",
-                text_en="Online sessions controlled (may be estimated)",
-            ),
-            Section(
-                "C.1.of_which",
-                "Trong đó:",
-                (
-                    Question(
-                        "C.1.level4",
-                        "Liên thông 4 cấp",
-                        "integer",
-                        hint="(TW, tỉnh, huyện xã)",
-                        text_en="4-level (central, province, district, commune)",
-                        bullet="+",
-                    ),
-                    Question(
-                        "C.1.level3",
-                        "Liên thông 3 cấp",
-                        "integer",
-                        hint="(tỉnh, huyện xã)",
-                        text_en="3-level (province, district, commune)",
-                        bullet="+",
-                    ),
-                    Question(
-                        "C.1.level2",
-                        "Liên thông 2 cấp",
-                        "integer",
-                        hint="(tỉnh, huyện)",
-                        text_en="2-level (province, district)",
-                        bullet="+",
-                    ),
-                ),
-                title_en="Of which:",
-            ),
-        ),
-        title_en="1. Meeting control technician",
-    )
-    mcu = Section(
-        "C.5",
-        "5. Tình hình hoạt động của MCU (thiết bị điều khiển đa điểm).",
-        (
-            Question(
-                "C.5.mcu_ip", "Địa chỉ IP của MCU", "ip", True, text_en="MCU IP address"
-            ),
-            Question(
-                "C.5.operating_time",
-                "Thời gian hoạt động",
-                "char",
-                text_en="Operating time",
-            ),
-            Question(
-                "C.5.incidents",
-                "Các sự cố trong quá trình vận hành",
-                "text",
-                hint="(nếu có)",
-                text_en="Incidents during operation",
-            ),
-            Question(
-                "C.5.remedies",
-                "Biện pháp xử lý",
-                "text",
-                hint="(nếu có)",
-                text_en="Remedies",
-            ),
-            _yesno(
-                "C.5.maintenance", "Nhu cầu bảo dưỡng MCU", "MCU needs maintenance", ""
-            ),
-            Question(
-                "C.5.difficulties",
-                "Những khó khăn vướng mắc trong quá trình hoạt động của MCU",
-                "text",
-                text_en="Difficulties in operating the MCU",
-            ),
-            Question(
-                "C.5.recommendations",
-                "Kiến nghị",
-                "text",
-                hint="(nếu có)",
-                text_en="Recommendations on the MCU",
-            ),
-        ),
-        title_en="5. MCU (multipoint control unit) operation",
-    )
-    maintenance = Section(
-        "C.8",
-        "8. Nhu cầu bảo dưỡng",
-        (
-            _yesno(
-                "C.8.full",
-                "Bảo dưỡng, kiểm tra toàn bộ lại hệ thống",
-                "Maintenance and check of the whole system",
-                "+",
-            ),
-            Question(
-                "C.8.partial",
-                "Bảo dưỡng, kiểm tra một phần hệ thống",
-                "text",
-                hint="(xin chỉ rõ bảo dưỡng phần nào, điểm cầu nào)",
-                text_en="Maintenance of part of the system (which part, endpoint)",
-                bullet="+",
-            ),
-        ),
-        title_en="8. Maintenance needs",
-    )
-    survey = Section(
-        "C",
-        "C. Thông tin khảo sát",
-        (
-            technician,
-            _yesno(
-                "C.2", _DECISION_1373, _DECISION_1373_EN, "2.", _DECISION_1373_SHORT
-            ),
-            Question(
-                "C.3",
-                "Thời gian kiểm tra kết nối hệ thống",
-                "choice",
-                True,
-                CHECK_TIME_CHOICES,
-                text_en="When the connection is checked",
-                bullet="3.",
-            ),
-            Question(
-                "C.4",
-                "Ước tính tỷ lệ các điểm cầu tham gia kết nối không đúng thời gian "
-                "đã thông báo trước",
-                "percent",
-                True,
-                hint="(%)",
-                text_en="Estimated % of endpoints connecting late",
-                bullet="4.",
-                short="Tỷ lệ điểm cầu kết nối không đúng thời gian",
-            ),
-            mcu,
-            Question(
-                "C.6",
-                "Liệt kê các sự cố gặp phải trong quá trình điều khiển hệ thống "
-                "giao ban điện tử",
-                "incidents",
-                hint="(nêu rõ dấu hiệu sự cố, số lượng sự cố, nguyên nhân sự cố, "
-                "cách khắc phục sự cố)",
-                text_en="Incidents while controlling the system",
-                bullet="6.",
-                short="Các sự cố trong quá trình điều khiển hệ thống",
-            ),
-            _yesno("C.7", "Nhu cầu tập huấn, đào tạo", "Needs training", "7."),
-            maintenance,
-            Question(
-                "C.9",
-                "Kiến nghị, đề xuất",
-                "text",
-                hint="(nếu có)",
-                text_en="Recommendations",
-                bullet="9.",
-            ),
-        ),
-        title_en="C. Survey",
-    )
-    return FormDefinition(
-        form_type="center",
-        version="2017",
-        title="PHIẾU KHẢO SÁT TÌNH HÌNH HOẠT ĐỘNG CÁC HỆ THỐNG GIAO BAN TRỰC "
-        "TUYẾN TỈNH {province_upper} NĂM {year}.",
-        audience="(Dành riêng cho Trung tâm CNTT&TT tỉnh Hà Giang)",
-        issued_with=_ISSUED_WITH,
-        guidance=_GUIDANCE,
-        sections=(_provider_section(), survey),
-        signoff=_SIGNOFF,
-        title_en="Survey of the online meeting systems (provincial IT centre)",
-    )
-
-
-_FORMS: dict[tuple[str, str], FormDefinition] = {
-    ("district", "2017"): _district_2017(),
-    ("center", "2017"): _center_2017(),
-}
+    path = _shipped()[(form_type, version)]
+    return read_xlsform(path.read_bytes(), path.name)
 
 
 def versions() -> tuple[str, ...]:
-    """Known form versions, oldest first."""
-    return tuple(sorted({version for _, version in _FORMS}))
+    """Versions shipped with the core (XLSForm files), oldest first."""
+    return tuple(sorted({version for _, version in _shipped()}))
 
 
 def get_form(form_type: str, version: str = CURRENT_VERSION) -> FormDefinition:
-    """The form definition of ``form_type`` in ``version`` (ValueError if none)."""
+    """The shipped form ``form_type`` in ``version`` (ValueError if none).
+
+    The shipped versions are the XLSForm workbooks of ``vcsurvey/data/forms``
+    (``vc_<version>_<form_type>.xlsx``), read once by
+    :func:`vcsurvey.xlsform.read_xlsform`; the same object is returned on
+    every call.
+    """
     if form_type not in FORM_TYPES:
         raise ValueError(
             f"unknown form type {form_type!r}; expected one of {', '.join(FORM_TYPES)}"
         )
-    try:
-        return _FORMS[(form_type, version)]
-    except KeyError:
+    if (form_type, version) not in _shipped():
         raise ValueError(
             f"no {form_type} form in version {version!r}; "
             f"known versions: {', '.join(versions())}"
-        ) from None
+        )
+    return _load(form_type, version)
+
+
+def device_status_codes(form: FormDefinition) -> dict[str, dict[str, str]]:
+    """{network: {device: question code}} from the ``status:<network>:<device>``
+    consolidation roles (``vc_role``) of ``form``'s questions."""
+    found: dict[str, dict[str, str]] = {}
+    for question in form.questions():
+        parts = question.role.split(":")
+        if len(parts) == 3 and parts[0] == "status":
+            found.setdefault(parts[1], {})[parts[2]] = question.code
+    return found
+
+
+def __getattr__(name: str) -> object:
+    # DEVICE_STATUS_CODES: the device-status questions of the 2017 district
+    # form's two networks (province <-> district, district <-> commune), by
+    # device; "overall" is the whole system's status.  It is read from the
+    # shipped 2017 district form's roles, lazily: reading the workbook at
+    # import would import xlsform first.
+    if name == "DEVICE_STATUS_CODES":
+        return device_status_codes(get_form("district", CURRENT_VERSION))
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+# ------------------------------------------------------- definition as data ---
+
+DEFINITION_FORMAT = 1
+
+
+def _question_to_dict(question: Question) -> dict[str, object]:
+    data: dict[str, object] = {"type": "question"}
+    for spec in dataclasses.fields(Question):
+        value = getattr(question, spec.name)
+        if spec.name == "field" and value == field_name(question.code):
+            continue
+        if spec.name == "choices":
+            if value:
+                data["choices"] = [
+                    {"value": c.value, "label": c.label, "label_en": c.label_en}
+                    for c in value
+                ]
+            continue
+        if spec.name == "columns":
+            if value:
+                data["columns"] = [_question_to_dict(column) for column in value]
+            continue
+        if spec.name in ("code", "text", "kind") or value != spec.default:
+            data[spec.name] = value
+    return data
+
+
+def _question_from_dict(data: dict[str, object]) -> Question:
+    values = {k: v for k, v in data.items() if k != "type"}
+    choices = values.pop("choices", ())
+    columns = values.pop("columns", ())
+    known = {spec.name for spec in dataclasses.fields(Question)}
+    unknown = set(values) - known
+    if unknown:
+        raise ValueError(f"unknown question attributes: {sorted(unknown)}")
+    return Question(
+        **values,  # type: ignore[arg-type]
+        choices=tuple(
+            Choice(str(c["value"]), str(c["label"]), str(c.get("label_en", "")))
+            for c in choices  # type: ignore[union-attr]
+        ),
+        columns=tuple(_question_from_dict(c) for c in columns),  # type: ignore[union-attr]
+    )
+
+
+def _section_to_dict(section: Section) -> dict[str, object]:
+    return {
+        "type": "section",
+        "code": section.code,
+        "title": section.title,
+        "title_en": section.title_en,
+        "relevant": section.relevant,
+        "children": [
+            _section_to_dict(c) if isinstance(c, Section) else _question_to_dict(c)
+            for c in section.children
+        ],
+    }
+
+
+def _section_from_dict(data: dict[str, object]) -> Section:
+    children = tuple(
+        _section_from_dict(c) if c.get("type") == "section" else _question_from_dict(c)
+        for c in data["children"]  # type: ignore[union-attr]
+    )
+    return Section(
+        str(data["code"]),
+        str(data["title"]),
+        children,
+        str(data.get("title_en", "")),
+        str(data.get("relevant", "")),
+    )
+
+
+def definition_to_dict(form: FormDefinition) -> dict[str, object]:
+    """``form`` as plain JSON-safe data (see :func:`definition_from_dict`)."""
+    return {
+        "format": DEFINITION_FORMAT,
+        "code": form.code,
+        "name": form.name,
+        "form_type": form.form_type,
+        "version": form.version,
+        "summary": form.summary,
+        "title": form.title,
+        "title_en": form.title_en,
+        "audience": form.audience,
+        "issued_with": form.issued_with,
+        "guidance_title": form.guidance_title,
+        "guidance": list(form.guidance),
+        "signoff": [list(pair) for pair in form.signoff],
+        "sections": [_section_to_dict(section) for section in form.sections],
+    }
+
+
+def definition_from_dict(data: dict[str, object]) -> FormDefinition:
+    """The :class:`FormDefinition` of :func:`definition_to_dict`'s output.
+
+    Raises ValueError (or KeyError/TypeError for a malformed document).
+    """
+    if data.get("format") != DEFINITION_FORMAT:
+        raise ValueError(f"unknown definition format {data.get('format')!r}")
+    return FormDefinition(
+        form_type=str(data["form_type"]),
+        version=str(data["version"]),
+        title=str(data["title"]),
+        audience=str(data.get("audience", "")),
+        issued_with=str(data.get("issued_with", "")),
+        guidance=tuple(str(g) for g in data.get("guidance", ())),  # type: ignore[union-attr]
+        sections=tuple(
+            _section_from_dict(s)
+            for s in data["sections"]  # type: ignore[union-attr]
+        ),
+        signoff=tuple(
+            (str(t), str(h))
+            for t, h in data.get("signoff", ())  # type: ignore[union-attr,misc]
+        ),
+        guidance_title=str(data.get("guidance_title", "")),
+        title_en=str(data.get("title_en", "")),
+        code=str(data.get("code", "")),
+        name=str(data.get("name", "")),
+        summary=str(data.get("summary", "generic")),
+    )

@@ -5,7 +5,9 @@
 data of the ``summary.odt`` template (built here and nowhere else);
 :func:`render_summary` goes from a round's plain data to the report's bytes
 (ODT, PDF, DOCX through :mod:`vcsurvey.render`, XLSX through
-:mod:`vcsurvey.xlsx`).
+:mod:`vcsurvey.xlsx`).  This is the 2017 summary template (its narrative
+names the 2017 questions); :func:`render_any` is the entry point for any
+version and hands other versions to :mod:`vcsurvey.generic`.
 
 ``meta`` (every key optional)::
 
@@ -16,6 +18,7 @@ data of the ``summary.odt`` template (built here and nowhere else);
       "place": "Hà Giang",             # default: the round's province
       "parent_agency": "UBND TỈNH HÀ GIANG",
       "agency": "SỞ THÔNG TIN VÀ TRUYỀN THÔNG",
+      "agency_in_text": "Sở Thông tin và Truyền thông",  # inside sentences
       "recipients": ["Ủy ban nhân dân tỉnh Hà Giang"],
       "signer": {"title": "GIÁM ĐỐC", "name": "Nguyễn Văn Tuệ",
                  "delegation": "" | "KT.", "position": "PHÓ GIÁM ĐỐC"},
@@ -87,7 +90,9 @@ def _sentence(text: str) -> str:
     return text if not text or text[-1] in ".;:!?" else text + "."
 
 
-def _agency_in_text(agency: str) -> str:
+def _agency_in_text(agency: str, given: str = "") -> str:
+    if given and given.strip():
+        return " ".join(given.split())
     name = " ".join(agency.split())
     known = _AGENCY_IN_TEXT.get(name.upper())
     if known:
@@ -581,7 +586,7 @@ def _summary_template_data(
     summary: Mapping[str, Any], meta: Mapping[str, Any] | None = None
 ) -> dict[str, Any]:
     meta = resolve_meta(summary, meta)
-    who = _agency_in_text(meta["agency"])
+    who = _agency_in_text(meta["agency"], str(meta.get("agency_in_text") or ""))
     year = summary["round"].get("year")
     next_year = str(year + 1) if isinstance(year, int) else ""
     signer: nd30.Signer = meta["signer"]
@@ -691,3 +696,28 @@ def render_summary(
     if "xlsx" in fmts:
         out["xlsx"] = summary_workbook(summary, resolve_meta(summary, meta))
     return {fmt: out[fmt] for fmt in fmts}
+
+
+def render_any(
+    round_data: Mapping[str, Any],
+    forms: Any = None,
+    meta: Mapping[str, Any] | None = None,
+    fmts: Iterable[str] = ("odt", "pdf", "xlsx"),
+) -> dict[str, bytes]:
+    """The summary of a round of any form version: the entry point.
+
+    ``forms`` is the round's version (a ``FormDefinition``) or
+    ``{form_type: FormDefinition}``; None means the 2017 pair.  When every
+    version's ``summary`` is "2017", the hand-written 2017 report
+    (:func:`render_summary`) is made; otherwise the generic one
+    (:func:`vcsurvey.generic.render_summary`).
+    """
+    from vcsurvey import generic
+    from vcsurvey.forms import FormDefinition
+
+    if forms is None:
+        return render_summary(round_data, meta, fmts)
+    versions = [forms] if isinstance(forms, FormDefinition) else list(forms.values())
+    if versions and all(form.summary == "2017" for form in versions):
+        return render_summary(round_data, meta, fmts)
+    return generic.render_summary(round_data, forms, meta, fmts)

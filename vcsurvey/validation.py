@@ -1,50 +1,62 @@
-"""Validation of one form's answers.
+"""Validation of one form version's answers.
 
-:func:`validate` takes a :class:`~vcsurvey.forms.FormDefinition` and a plain
-dict ``{question code: value}`` and returns every :class:`Problem` at once, in
-the form's printed order (problems with unknown codes last).  It never raises
-for bad answers: a wrong type is a problem like any other.
+:func:`validate` takes a :class:`~vcsurvey.forms.FormDefinition` (any
+version) and a plain dict ``{question code: value}`` and returns every
+:class:`Problem` at once, in the form's printed order (problems with unknown
+codes last).  It never raises for bad answers: a wrong type is a problem like
+any other.  :func:`check_answer` gives the problems of one question (for a
+message on the field as the user leaves it), :func:`visible` the questions
+whose ``relevant`` holds and :func:`clear_hidden` the answers without those
+of hidden questions.
 
-Problem codes are question codes; a problem in one line of an "operators" or
-"incidents" answer is coded ``"<question>[<n>].<key>"`` with ``n`` counted
-from 1 as on the paper ("Thông tin cán bộ 1"), e.g. ``"I.10[2].phone"``; a
-problem with a whole line is ``"<question>[<n>]"``.
+What is checked, for every version:
 
-Cross-question rules (each declared in one table below):
+* relevance: a question whose ``relevant`` (or an enclosing group's) is false
+  is hidden: never required, its answer ignored (:func:`clear_hidden` drops
+  it).  Relevance is evaluated in printed order with the answers of hidden
+  questions already dropped;
+* required: ``required`` (yes) or ``required_expr`` (an expression); the
+  form's ``required_message`` replaces the default sentence;
+* the type of each kind (see :mod:`vcsurvey.forms`): texts are str, integers
+  whole numbers >= 0 (counts; use ``decimal`` for signed values), decimals and
+  percentages finite numbers (percent 0..100), dates ISO ``YYYY-MM-DD``,
+  choices one of the list, select_multiple a list of distinct choices,
+  repeats/operators/incidents lists of dicts checked column by column with
+  ``min_items``/``max_items``; the ``ip``/``email``/``phone`` kinds by
+  :mod:`vcsurvey.validators`;
+* ``constraint`` (with its ``constraint_message``, where ``${name}`` prints
+  that answer): evaluated only on an answered question whose own value has
+  the right type, and only when every ``${...}`` it references is answered
+  with a valid value (a missing or wrong answer is reported on its own
+  question, so a rule between two numbers is not reported twice).  The 2017
+  cross-question checks (of-which sums, communes without an endpoint ...)
+  are such constraints in the 2017 XLSForm files.
 
-* of-which sums: C.1.level4 + C.1.level3 + C.1.level2 <= C.1.sessions
-  (rule ``sum_exceeds``, reported on the total);
-* II.1.communes_without_endpoint <= II.1.communes (``exceeds``);
-* a district has at least one commune: II.1.communes >= 1 (``below_minimum``);
-* coverage: every commune that has an endpoint has at least one, so
-  II.1.endpoints >= II.1.communes - II.1.communes_without_endpoint
-  (``endpoints_too_few``); in particular endpoints > 0 unless no commune has
-  one.  More endpoints than communes is allowed (a commune may have several,
-  and the district's own endpoint may be counted);
-* II.1.reason is required when II.1.communes_without_endpoint > 0
-  (``reason_required``).
-
-A cross rule is checked only when the numbers it needs are valid; a missing
-or wrong number is already reported on its own question.
+Problem codes are question codes; a problem in one line of a list answer is
+coded ``"<question>[<n>].<column>"`` with ``n`` counted from 1 as on the
+paper ("Thông tin cán bộ 1"), e.g. ``"I.10[2].phone"``; a problem with a
+whole line is ``"<question>[<n>]"``.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, TypeGuard
 
-from . import validators
+from . import expressions, validators
 from .forms import (
-    INCIDENT_FIELDS,
     INCIDENT_LINE_LABEL,
     INCIDENT_LINE_LABEL_EN,
-    OPERATOR_FIELDS,
+    LINE_KINDS,
     OPERATOR_SLOT_LABEL,
     OPERATOR_SLOT_LABEL_EN,
     FormDefinition,
     Question,
+    Section,
 )
 
 # rule -> (English template, Vietnamese template); %-style named placeholders
@@ -104,58 +116,45 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "%(count)s line(s) given; at least %(min)s are required.",
         "mới có %(count)s dòng; cần ít nhất %(min)s dòng.",
     ),
-    "sum_exceeds": (
-        "the of-which figures (%(parts)s) add up to %(sum)s, "
-        "more than the total %(total)s.",
-        "các số liệu trong đó (%(parts_vi)s) cộng lại bằng %(sum)s, "
-        "lớn hơn tổng số %(total)s.",
+    "not_date": (
+        "%(value)s is not a date (YYYY-MM-DD).",
+        "%(value)s không phải là ngày hợp lệ (YYYY-MM-DD).",
     ),
-    "exceeds": (
-        "%(value)s is more than %(limit_code)s (%(limit)s).",
-        "%(value)s lớn hơn %(limit_vi)s (%(limit)s).",
+    "select_invalid": (
+        "%(value)s are not all choices of the list (%(choices)s), or one is "
+        "given twice.",
+        "%(value)s không phải đều thuộc các lựa chọn của phiếu (%(labels)s), "
+        "hoặc có lựa chọn bị lặp.",
     ),
-    "below_minimum": (
-        "%(value)s is less than %(min)s.",
-        "%(value)s nhỏ hơn %(min)s.",
+    "lines_max": (
+        "%(count)s line(s) given; at most %(max)s are allowed.",
+        "có %(count)s dòng; chỉ được tối đa %(max)s dòng.",
     ),
-    "endpoints_too_few": (
-        "%(value)s endpoint(s) are fewer than the %(needed)s communes that have "
-        "one (%(communes)s communes - %(without)s without an endpoint).",
-        "%(value)s điểm cầu ít hơn số xã đã có điểm cầu (%(needed)s = "
-        "%(communes)s xã - %(without)s xã chưa có điểm cầu).",
+    "unknown_column": (
+        "%(key)s is not a column of this table.",
+        "%(key)s không phải là một cột của bảng này.",
     ),
-    "reason_required": (
-        "give the reason why %(without)s commune(s) have no endpoint.",
-        "cần nêu lý do %(without)s xã chưa có điểm cầu.",
+    "constraint": (
+        "the answer does not satisfy the rule %(constraint)s.",
+        "câu trả lời không thỏa mãn điều kiện %(constraint)s.",
+    ),
+    "expression_error": (
+        "the form's rule %(expression)s cannot be evaluated: %(error)s",
+        "không tính được điều kiện %(expression)s của phiếu: %(error_vi)s",
     ),
 }
 
-# Cross-question rules; a rule whose codes are not all in a form is skipped.
-SUM_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("C.1.sessions", ("C.1.level4", "C.1.level3", "C.1.level2")),
-)
-LIMIT_RULES: tuple[tuple[str, str], ...] = (
-    ("II.1.communes_without_endpoint", "II.1.communes"),
-)
-MIN_VALUE_RULES: tuple[tuple[str, int], ...] = (("II.1.communes", 1),)
-# (endpoints, communes, communes without an endpoint)
-COVERAGE_RULES: tuple[tuple[str, str, str], ...] = (
-    ("II.1.endpoints", "II.1.communes", "II.1.communes_without_endpoint"),
-)
-# (reason, count): the reason is required when the count is > 0
-REASON_RULES: tuple[tuple[str, str], ...] = (
-    ("II.1.reason", "II.1.communes_without_endpoint"),
-)
-
 Params = dict[str, Any]
 
+ROW_LABEL = "Dòng {n}"
+ROW_LABEL_EN = "Row {n}"
 _TEXT_KINDS = ("char", "text", "ip", "email", "phone")
-_LINE_KINDS = ("operators", "incidents")
 _FORMAT_CHECKS: dict[str, Callable[[str | None], str | None]] = {
     "ip": validators.check_ip,
     "email": validators.check_email,
     "phone": validators.check_phone,
 }
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 class _Params(dict[str, Any]):
@@ -202,10 +201,28 @@ class Problem:
             return None
         return self.code.rsplit("].", 1)[1]
 
+    @property
+    def message_vi(self) -> str:
+        return self.message("vi")
+
+    @property
+    def message_en(self) -> str:
+        return self.message("en")
+
     def message(self, lang: str = "vi") -> str:
-        """A full sentence in ``lang`` ("vi" or "en") naming the question."""
+        """A full sentence in ``lang`` ("vi" or "en") naming the question.
+
+        A form's own message (XLSForm ``constraint_message`` /
+        ``required_message``) comes in ``params["message_vi"]`` /
+        ``params["message_en"]`` and replaces the rule's sentence.
+        """
         vi = lang.startswith("vi")
-        if self.rule in MESSAGES:
+        custom = self.params.get(
+            "message_vi" if vi else "message_en"
+        ) or self.params.get("message_vi")
+        if custom:
+            template, text = custom, custom
+        elif self.rule in MESSAGES:
             english, vietnamese = MESSAGES[self.rule]
             template = vietnamese if vi else english
             text = template % _Params(self.params)
@@ -225,6 +242,8 @@ def _blank(value: object) -> bool:
     # Odoo reads an empty char/selection field as False.
     if value is None or value is False:
         return True
+    if isinstance(value, list | tuple) and not value:
+        return True
     return isinstance(value, str) and not value.strip()
 
 
@@ -237,6 +256,13 @@ def _unanswered(question: Question, value: object) -> bool:
 def _is_int(value: object) -> TypeGuard[int]:
     # bool is an int subclass, but True is no count.
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: object) -> bool:
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return False
+    # ints skip isfinite(): it overflows on huge ones, which are finite
+    return not isinstance(value, float) or math.isfinite(value)
 
 
 def _check_text(value: object, kind: str = "char") -> tuple[str, Params] | None:
@@ -254,6 +280,14 @@ def _check_text(value: object, kind: str = "char") -> tuple[str, Params] | None:
     return None
 
 
+def _choice_params(question: Question, value: object) -> Params:
+    return {
+        "value": value,
+        "choices": ", ".join(c.value for c in question.choices),
+        "labels": ", ".join(c.label for c in question.choices),
+    }
+
+
 def _check_value(question: Question, value: object) -> list[tuple[str, Params]]:
     """Rules for a non-blank single value of ``question``."""
     kind = question.kind
@@ -266,33 +300,46 @@ def _check_value(question: Question, value: object) -> list[tuple[str, Params]]:
         return [(rule, {"value": str(value).strip()})] if rule else []
     if kind == "integer":
         return _check_count(value)
-    if kind == "percent":
-        if not isinstance(value, int | float) or isinstance(value, bool):
+    if kind in ("percent", "decimal"):
+        if not _is_number(value):
             return [("not_number", {"value": value})]
-        # ints skip isfinite(): it overflows on huge ones, which are finite
-        if isinstance(value, float) and not math.isfinite(value):
-            return [("not_number", {"value": value})]
-        if not 0 <= value <= 100:
+        if kind == "percent" and not 0 <= value <= 100:  # type: ignore[operator]
             return [("percent_range", {"value": value})]
         return []
+    if kind == "date":
+        return [] if _is_date(value) else [("not_date", {"value": value})]
     if kind == "yesno":
         if not isinstance(value, bool):
             return [("yesno_invalid", {"value": value})]
         return []
+    values = tuple(choice.value for choice in question.choices)
+    if kind == "select_multiple":
+        if (
+            not isinstance(value, list | tuple)
+            or not all(isinstance(v, str) and v in values for v in value)
+            or len(set(value)) != len(value)
+        ):
+            return [("select_invalid", _choice_params(question, value))]
+        return []
+    if kind == "note":
+        return []
     # status / choice
     # a tuple, not a set: the value may be unhashable (a list, a dict)
-    if value not in tuple(choice.value for choice in question.choices):
-        return [
-            (
-                f"{kind}_invalid",
-                {
-                    "value": value,
-                    "choices": ", ".join(c.value for c in question.choices),
-                    "labels": ", ".join(c.label for c in question.choices),
-                },
-            )
-        ]
+    if value not in values:
+        return [(f"{kind}_invalid", _choice_params(question, value))]
     return []
+
+
+def _is_date(value: object) -> bool:
+    if isinstance(value, date):
+        return True
+    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value.strip()):
+        return False
+    try:
+        date.fromisoformat(value.strip())
+    except ValueError:
+        return False
+    return True
 
 
 def _check_count(value: object) -> list[tuple[str, Params]]:
@@ -303,214 +350,386 @@ def _check_count(value: object) -> list[tuple[str, Params]]:
     return []
 
 
+# ------------------------------------------------------------- expressions ---
+
+
+def _holds(
+    text: str,
+    answers: Mapping[str, object],
+    current: object = None,
+    today: date | None = None,
+) -> bool | expressions.ExpressionError:
+    try:
+        return expressions.holds(_parsed(text), answers, current, today)
+    except expressions.ExpressionError as error:
+        return error
+
+
+_PARSED: dict[str, expressions.Expr] = {}
+
+
+def _parsed(text: str) -> expressions.Expr:
+    tree = _PARSED.get(text)
+    if tree is None:
+        tree = expressions.parse(text)
+        if len(_PARSED) < 5000:
+            _PARSED[text] = tree
+    return tree
+
+
+def _interpolate(
+    message: str, answers: Mapping[str, object], questions: Mapping[str, Question]
+) -> str:
+    """A form's message with ``${name}`` replaced by that answer."""
+
+    def one(match: re.Match[str]) -> str:
+        value = answers.get(match.group(1))
+        question = questions.get(match.group(1))
+        if value is None:
+            return "…"
+        if isinstance(value, bool):
+            return "Có" if value else "Không"
+        if question is not None and question.choices and isinstance(value, str):
+            try:
+                return question.choice_label(value)
+            except KeyError:
+                return value
+        if isinstance(value, list | tuple):
+            return ", ".join(str(v) for v in value)
+        return str(value)
+
+    return re.sub(r"\$\{([^{}]*)\}", one, message)
+
+
+def _expression_problem(text: str, error: expressions.ExpressionError) -> Params:
+    return {
+        "expression": text,
+        "error": error.message,
+        "error_vi": error.message_vi,
+    }
+
+
+# ---------------------------------------------------------------- visibility ---
+
+
+def _walk(
+    sections: tuple[Section, ...] | tuple[Section | Question, ...],
+) -> Iterator[tuple[tuple[str, ...], Question]]:
+    """(relevant expressions of the enclosing groups, question) in order."""
+
+    def visit(
+        node: Section | Question, outer: tuple[str, ...]
+    ) -> Iterator[tuple[tuple[str, ...], Question]]:
+        if isinstance(node, Section):
+            inner = (*outer, node.relevant) if node.relevant else outer
+            for child in node.children:
+                yield from visit(child, inner)
+        else:
+            yield outer, node
+
+    for section in sections:
+        yield from visit(section, ())
+
+
+def _visibility(
+    form: FormDefinition, answers: Mapping[str, object], today: date | None = None
+) -> tuple[set[str], dict[str, object], list[tuple[str, Params]]]:
+    """(visible codes, answers without hidden ones, expression errors)."""
+    effective = dict(answers)
+    shown: set[str] = set()
+    errors: list[tuple[str, Params]] = []
+    for outer, question in _walk(form.sections):
+        conditions = (*outer, question.relevant) if question.relevant else outer
+        visible = True
+        for condition in conditions:
+            result = _holds(condition, effective, None, today)
+            if isinstance(result, expressions.ExpressionError):
+                errors.append((question.code, _expression_problem(condition, result)))
+                continue  # a broken rule hides nothing
+            if not result:
+                visible = False
+                break
+        if visible:
+            shown.add(question.code)
+        else:
+            effective.pop(question.code, None)
+    return shown, effective, errors
+
+
+def visible(
+    form: FormDefinition, answers: Mapping[str, object], today: date | None = None
+) -> set[str]:
+    """Codes of the questions whose ``relevant`` (and their groups') hold."""
+    return _visibility(form, answers, today)[0]
+
+
+def clear_hidden(
+    form: FormDefinition, answers: Mapping[str, object], today: date | None = None
+) -> dict[str, object]:
+    """``answers`` without the answers of hidden questions."""
+    return _visibility(form, answers, today)[1]
+
+
 # ------------------------------------------------------------ list answers ---
 
-_OPERATOR_REQUIRED = ("name", "phone", "email")
-_OPERATOR_LABELS = {key: (vi, en) for key, vi, en in OPERATOR_FIELDS}
-_INCIDENT_LABELS = {key: (vi, en) for key, vi, en in INCIDENT_FIELDS}
+
+def _slot_labels(question: Question, number: int) -> tuple[str, str]:
+    if question.kind == "operators":
+        return (
+            OPERATOR_SLOT_LABEL.format(n=number),
+            OPERATOR_SLOT_LABEL_EN.format(n=number),
+        )
+    if question.kind == "incidents":
+        return (
+            INCIDENT_LINE_LABEL.format(n=number),
+            INCIDENT_LINE_LABEL_EN.format(n=number),
+        )
+    return ROW_LABEL.format(n=number), ROW_LABEL_EN.format(n=number)
 
 
 def _line_problems(
-    question: Question, value: object
+    question: Question,
+    value: object,
+    required: bool,
+    answers: Mapping[str, object],
+    today: date | None,
 ) -> Iterator[tuple[str, str, Params, str, str]]:
     """(code, rule, params, label suffix vi, label suffix en) for list answers."""
     lines = [] if _blank(value) else value
     if not isinstance(lines, list | tuple):
         yield question.code, "not_list", {"value": value}, "", ""
         return
-    operators = question.kind == "operators"
     if len(lines) < question.min_items:
-        rule = "operators_min" if operators else "lines_min"
+        rule = "operators_min" if question.kind == "operators" else "lines_min"
         params = {"count": len(lines), "min": question.min_items}
         yield question.code, rule, params, "", ""
-    elif not lines and question.required:
+    elif not lines and required:
         yield question.code, "required", {}, "", ""
-    labels = _OPERATOR_LABELS if operators else _INCIDENT_LABELS
+    if question.max_items and len(lines) > question.max_items:
+        params = {"count": len(lines), "max": question.max_items}
+        yield question.code, "lines_max", params, "", ""
+    columns = {column.code: column for column in question.columns}
     for number, line in enumerate(lines, start=1):
-        if operators:
-            slot_vi = OPERATOR_SLOT_LABEL.format(n=number)
-            slot_en = OPERATOR_SLOT_LABEL_EN.format(n=number)
-        else:
-            slot_vi = INCIDENT_LINE_LABEL.format(n=number)
-            slot_en = INCIDENT_LINE_LABEL_EN.format(n=number)
+        slot_vi, slot_en = _slot_labels(question, number)
         line_code = f"{question.code}[{number}]"
         if not isinstance(line, Mapping):
             yield line_code, "not_line", {"value": line}, slot_vi, slot_en
             continue
-        for key, rule, params in _check_line(line, operators):
-            vi, en = labels[key]
+        scope = {**answers, **line}
+        for column in question.columns:
+            for rule, params in _value_problems(
+                column, line.get(column.code), scope, columns, today
+            ):
+                yield (
+                    f"{line_code}.{column.code}",
+                    rule,
+                    params,
+                    f"{slot_vi} – {column.text}",
+                    f"{slot_en} – {column.text_en or column.text}",
+                )
+        if question.kind == "repeat":
+            for key in line:
+                if key not in columns:
+                    yield (
+                        f"{line_code}",
+                        "unknown_column",
+                        {"key": str(key)},
+                        slot_vi,
+                        slot_en,
+                    )
+
+
+def _value_problems(
+    question: Question,
+    value: object,
+    answers: Mapping[str, object],
+    questions: Mapping[str, Question],
+    today: date | None,
+) -> Iterator[tuple[str, Params]]:
+    """(rule, params) for one scalar value (a question or a column)."""
+    if question.relevant:
+        shown = _holds(question.relevant, answers, None, today)
+        if isinstance(shown, expressions.ExpressionError):
+            yield "expression_error", _expression_problem(question.relevant, shown)
+        elif not shown:
+            return
+    if question.kind == "note":
+        return
+    if _unanswered(question, value):
+        required = question.required
+        if not required and question.required_expr:
+            result = _holds(question.required_expr, answers, None, today)
+            if isinstance(result, expressions.ExpressionError):
+                yield (
+                    "expression_error",
+                    _expression_problem(question.required_expr, result),
+                )
+                return
+            required = result
+        if required:
             yield (
-                f"{line_code}.{key}",
-                rule,
-                params,
-                f"{slot_vi} – {vi}",
-                f"{slot_en} – {en}",
+                "required",
+                _custom(
+                    question.required_message,
+                    question.required_message_en,
+                    answers,
+                    questions,
+                ),
             )
+        return
+    wrong = _check_value(question, value)
+    if wrong:
+        yield from wrong
+        return
+    if question.constraint:
+        yield from _constraint_problems(question, value, answers, questions, today)
 
 
-def _check_line(
-    line: Mapping[str, object], operators: bool
-) -> Iterator[tuple[str, str, Params]]:
-    """(key, rule, params) for one operator or incident line."""
-    keys = _OPERATOR_LABELS if operators else _INCIDENT_LABELS
-    required = _OPERATOR_REQUIRED if operators else ("symptom",)
-    for key in keys:
-        value = line.get(key)
-        if _blank(value):
-            if key in required:
-                yield key, "required", {}
-            continue
-        if key == "count":
-            for rule, params in _check_count(value):
-                yield key, rule, params
-            continue
-        wrong = _check_text(value)
-        if wrong:
-            yield key, *wrong
-            continue
-        check = _FORMAT_CHECKS.get(key)
-        failed = check(str(value).strip()) if check else None
-        if failed:
-            yield key, failed, {"value": str(value).strip()}
+def _custom(
+    message_vi: str,
+    message_en: str,
+    answers: Mapping[str, object],
+    questions: Mapping[str, Question],
+) -> Params:
+    params: Params = {}
+    if message_vi:
+        params["message_vi"] = _interpolate(message_vi, answers, questions)
+    if message_en:
+        params["message_en"] = _interpolate(message_en, answers, questions)
+    return params
 
 
-# ------------------------------------------------------------- cross rules ---
+def _usable(question: Question | None, value: object) -> bool:
+    """An answer a constraint may read: answered, with the right type."""
+    if question is None:
+        return not _blank(value)
+    if question.kind in LINE_KINDS or question.kind == "note":
+        return True
+    return not _unanswered(question, value) and not _check_value(question, value)
 
 
-def _cross_problems(
-    form: FormDefinition, answers: Mapping[str, object]
-) -> Iterator[tuple[str, str, Params]]:
-    """(code, rule, params) of the cross-question rules that apply to ``form``."""
-    codes = set(form.codes())
-
-    def count(code: str) -> int | None:
-        # Only valid counts take part; bad ones are reported on their own.
-        value = answers.get(code)
-        return value if _is_int(value) and value >= 0 else None
-
-    for total_code, parts in SUM_RULES:
-        if not codes.issuperset((total_code, *parts)):
-            continue
-        total = count(total_code)
-        given = [(p, count(p)) for p in parts]
-        known = [(p, v) for p, v in given if v is not None]
-        if total is None or not known:
-            continue
-        subtotal = sum(v for _, v in known)
-        if subtotal > total:
-            yield (
-                total_code,
-                "sum_exceeds",
-                {
-                    "sum": subtotal,
-                    "total": total,
-                    "parts": ", ".join(p for p, _ in known),
-                    "parts_vi": ", ".join(form.question(p).label for p, _ in known),
-                },
-            )
-    for code, limit_code in LIMIT_RULES:
-        if not codes.issuperset((code, limit_code)):
-            continue
-        value, limit = count(code), count(limit_code)
-        if value is not None and limit is not None and value > limit:
-            yield (
-                code,
-                "exceeds",
-                {
-                    "value": value,
-                    "limit": limit,
-                    "limit_code": limit_code,
-                    "limit_vi": _lower_first(form.question(limit_code).label),
-                },
-            )
-    for code, minimum in MIN_VALUE_RULES:
-        value = count(code) if code in codes else None
-        if value is not None and value < minimum:
-            yield code, "below_minimum", {"value": value, "min": minimum}
-    yield from _coverage_problems(codes, count)
-    for reason_code, count_code in REASON_RULES:
-        if not codes.issuperset((reason_code, count_code)):
-            continue
-        without = count(count_code)
-        if without and _blank(answers.get(reason_code)):
-            yield reason_code, "reason_required", {"without": without}
-
-
-def _lower_first(text: str) -> str:
-    return text[:1].lower() + text[1:]
-
-
-def _coverage_problems(
-    codes: set[str], count: Callable[[str], int | None]
-) -> Iterator[tuple[str, str, Params]]:
-    for endpoints_code, communes_code, without_code in COVERAGE_RULES:
-        if not codes.issuperset((endpoints_code, communes_code, without_code)):
-            continue
-        endpoints = count(endpoints_code)
-        communes, without = count(communes_code), count(without_code)
-        if endpoints is None or communes is None or without is None:
-            continue
-        if without > communes:
-            continue  # already "exceeds"; the coverage would be meaningless
-        needed = communes - without
-        if endpoints < needed:
-            yield (
-                endpoints_code,
-                "endpoints_too_few",
-                {
-                    "value": endpoints,
-                    "needed": needed,
-                    "communes": communes,
-                    "without": without,
-                },
-            )
+def _constraint_problems(
+    question: Question,
+    value: object,
+    answers: Mapping[str, object],
+    questions: Mapping[str, Question],
+    today: date | None,
+) -> Iterator[tuple[str, Params]]:
+    try:
+        tree = _parsed(question.constraint)
+    except expressions.ExpressionError as error:
+        yield "expression_error", _expression_problem(question.constraint, error)
+        return
+    for name in expressions.names(tree):
+        if name != question.code and not _usable(
+            questions.get(name), answers.get(name)
+        ):
+            return
+    result = _holds(question.constraint, answers, value, today)
+    if isinstance(result, expressions.ExpressionError):
+        yield "expression_error", _expression_problem(question.constraint, result)
+    elif not result:
+        params = _custom(
+            question.constraint_message,
+            question.constraint_message_en,
+            {**answers, question.code: value},
+            questions,
+        )
+        params["constraint"] = question.constraint
+        yield "constraint", params
 
 
 # ---------------------------------------------------------------- validate ---
 
 
 def _labels(question: Question) -> tuple[str, str]:
+    ref = question.ref
+    if ref == question.code and "." not in ref:
+        # a name without the paper's numbering ("endpoints"): the printed
+        # bullet if any, else the text alone
+        ref = question.bullet.rstrip(".")
+    if not ref:
+        return question.label, question.text_en or question.label
     return (
-        f"{question.ref} – {question.label}",
-        f"{question.ref} – {question.text_en or question.label}",
+        f"{ref} – {question.label}",
+        f"{ref} – {question.text_en or question.label}",
     )
 
 
-def validate(form: FormDefinition, answers: Mapping[str, object]) -> list[Problem]:
+def validate(
+    form: FormDefinition, answers: Mapping[str, object], today: date | None = None
+) -> list[Problem]:
     """Every problem with ``answers`` to ``form``, in the form's order."""
     questions = form.questions()
-    position = {q.code: i for i, q in enumerate(questions)}
-    found: list[tuple[int, Problem]] = []
-    for index, question in enumerate(questions):
+    by_code = {q.code: q for q in questions}
+    shown, effective, errors = _visibility(form, answers, today)
+    found: list[Problem] = []
+    broken = dict(errors)
+    for question in questions:
         label, label_en = _labels(question)
-        value = answers.get(question.code)
-        if question.kind in _LINE_KINDS:
+        if question.code in broken:
+            found.append(
+                Problem(
+                    question.code,
+                    "expression_error",
+                    broken[question.code],
+                    label,
+                    label_en,
+                )
+            )
+        if question.code not in shown:
+            continue
+        value = effective.get(question.code)
+        if question.kind in LINE_KINDS:
+            required = question.required
+            if not required and question.required_expr:
+                result = _holds(question.required_expr, effective, None, today)
+                required = result is True
             for code, rule, params, suffix, suffix_en in _line_problems(
-                question, value
+                question, value, required, effective, today
             ):
                 full = f"{label} – {suffix}" if suffix else label
                 full_en = f"{label_en} – {suffix_en}" if suffix_en else label_en
-                found.append((index, Problem(code, rule, params, full, full_en)))
-        elif _unanswered(question, value):
-            if question.required:
-                found.append(
-                    (index, Problem(question.code, "required", {}, *_labels(question)))
-                )
-        else:
-            for rule, params in _check_value(question, value):
-                found.append(
-                    (index, Problem(question.code, rule, params, label, label_en))
-                )
-    for code, rule, params in _cross_problems(form, answers):
-        question = form.question(code)
-        found.append((position[code], Problem(code, rule, params, *_labels(question))))
-    found.sort(key=lambda item: item[0])  # stable: own checks before cross rules
-    problems = [problem for _, problem in found]
+                found.append(Problem(code, rule, params, full, full_en))
+            continue
+        plain = question
+        if question.relevant:  # already decided by _visibility
+            plain = _without_relevant(question)
+        for rule, params in _value_problems(plain, value, effective, by_code, today):
+            found.append(Problem(question.code, rule, params, label, label_en))
     for key in answers:
-        if key not in position:
+        question = by_code.get(key) if isinstance(key, str) else None
+        if question is None or question.kind == "note":
             code = str(key)
-            problems.append(Problem(code, "unknown_question", {"code": code}))
-    return problems
+            found.append(Problem(code, "unknown_question", {"code": code}))
+    return found
+
+
+def _without_relevant(question: Question) -> Question:
+    import dataclasses
+
+    return dataclasses.replace(question, relevant="")
+
+
+def check_answer(
+    form: FormDefinition,
+    code: str,
+    value: object,
+    answers: Mapping[str, object],
+    today: date | None = None,
+) -> list[Problem]:
+    """The problems of question ``code`` if it were answered ``value``.
+
+    ``answers`` are the other answers (the form as being filled in); only
+    problems of this one question are returned (lines included), [] when it
+    is hidden.
+    """
+    merged = {**answers, code: value}
+    return [
+        problem
+        for problem in validate(form, merged, today)
+        if problem.question_code == code
+    ]
 
 
 def is_valid(form: FormDefinition, answers: Mapping[str, object]) -> bool:

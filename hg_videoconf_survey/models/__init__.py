@@ -1,8 +1,11 @@
 from . import (
+    res_company,
+    res_config_settings,
     res_users,
     vc_endpoint,
     vc_mcu,
     vc_operator,
+    vc_survey_form,
     vc_survey_round,
     vc_survey_submission,
     vc_survey_submission_ui,
@@ -20,3 +23,4 @@ from . import (
     vc_survey_round_dashboard,
 )
 from . import vc_survey_job, vc_survey_round_jobs
+from . import vc_survey_offline, vc_survey_offline_reply

@@ -16,7 +16,15 @@ import unicodedata
 from odoo import _, api, models
 from odoo.exceptions import UserError
 
-from vcsurvey import documents, forms, render, summary, template_check, templates
+from vcsurvey import (
+    documents,
+    forms,
+    generic,
+    render,
+    summary,
+    template_check,
+    templates,
+)
 from vcsurvey.consolidate import consolidate
 from vcsurvey.template_check import SCHEMAS
 from vcsurvey.xlsx import summary_workbook
@@ -85,11 +93,14 @@ class VcDocumentRenderer(models.AbstractModel):
         odts = {"dispatch": self._fill("dispatch", data)}
         if with_forms:
             meta = documents.attached_form_meta(data)
-            for form_type in data["forms"]:
-                form = forms.get_form(
-                    form_type, dispatch.get("form_version") or forms.CURRENT_VERSION
-                )
-                odts[f"blank_{form_type}"] = self._fill(
+            definitions = dispatch.get("form_definitions")
+            if definitions is None:
+                definitions = [
+                    forms.get_form(form_type, forms.CURRENT_VERSION)
+                    for form_type in data["forms"]
+                ]
+            for index, form in enumerate(definitions):
+                odts[f"blank_{index}_{form.form_type}"] = self._fill(
                     "form", documents.form_data(form, None, meta)
                 )
         return odts
@@ -99,7 +110,19 @@ class VcDocumentRenderer(models.AbstractModel):
         return self._fill("form", documents.form_data(form, answers, meta))
 
     @api.model
-    def _summary_odt(self, round_data, meta):
+    def _is_generic(self, forms):
+        """Any version without the hand-written 2017 summary: generic report."""
+        return any(
+            getattr(form, "summary", "2017") != "2017"
+            for form in (forms or {}).values()
+        )
+
+    @api.model
+    def _summary_odt(self, round_data, meta, forms=None):
+        if self._is_generic(forms):
+            return generic.consolidate(round_data, forms), generic.render_summary(
+                round_data, forms, meta, fmts=("odt",)
+            )["odt"]
         consolidated = consolidate(round_data)
         return consolidated, self._fill(
             "summary", summary.summary_template_data(consolidated, meta)
@@ -150,15 +173,22 @@ class VcDocumentRenderer(models.AbstractModel):
             return [{fmt: converted[fmt][key] for fmt in fmts} for key in odts]
 
     @api.model
-    def _render_summary(self, round_data, meta, fmts=("odt", "docx", "pdf", "xlsx")):
+    def _render_summary(
+        self, round_data, meta, fmts=("odt", "docx", "pdf", "xlsx"), forms=None
+    ):
         with self._errors(_("the summary")):
-            consolidated, odt = self._summary_odt(round_data, meta)
+            consolidated, odt = self._summary_odt(round_data, meta, forms)
+            workbook = (
+                generic.summary_workbook
+                if self._is_generic(forms)
+                else summary_workbook
+            )
             # one LibreOffice start lays the document out once for all formats
             out = render.convert_formats({"summary": odt}, fmts)["summary"]
             if "odt" in fmts:
                 out["odt"] = odt
             if "xlsx" in fmts:
-                out["xlsx"] = summary_workbook(
+                out["xlsx"] = workbook(
                     consolidated, summary.resolve_meta(consolidated, meta)
                 )
             return {fmt: out[fmt] for fmt in fmts}

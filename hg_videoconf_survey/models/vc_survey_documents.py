@@ -58,7 +58,9 @@ class VcSurveyRound(models.Model):
     _inherit = "vc.survey.round"
 
     summary_number = fields.Integer(readonly=True, copy=False, tracking=True)
-    summary_notation = fields.Char(default="BC-STTTT", required=True)
+    summary_notation = fields.Char(
+        default=lambda self: self._default_summary_notation(), required=True
+    )
     summary_date = fields.Date(copy=False, tracking=True)
     summary_recipients = fields.Text(
         help='"Kính gửi" of the summary, one per line; default: the provincial '
@@ -74,7 +76,11 @@ class VcSurveyRound(models.Model):
         "ir.attachment",
         "res_id",
         string="Documents",
-        domain=[("res_model", "=", "vc.survey.round")],
+        # the generated documents only (not the chatter's attachments)
+        domain=[
+            ("res_model", "=", "vc.survey.round"),
+            ("vc_document_kind", "!=", False),
+        ],
         readonly=True,
     )
     archive_document_ids = fields.One2many(
@@ -90,6 +96,13 @@ class VcSurveyRound(models.Model):
     can_generate_summary = fields.Boolean(compute="_compute_can_documents")
     can_archive = fields.Boolean(compute="_compute_can_documents")
     can_check_archive = fields.Boolean(compute="_compute_can_documents")
+
+    @api.model
+    def _default_summary_notation(self):
+        """ "BC-" and the agency part of the company's notation
+        ("STTTT-CNTT" -> "BC-STTTT")."""
+        notation = self.env.company.vc_notation or "STTTT-CNTT"
+        return f"BC-{notation.split('-')[0]}"
 
     @api.depends_context("uid")
     @api.depends("state", "dispatch_number", "summary_number")
@@ -302,17 +315,25 @@ class VcSurveyRound(models.Model):
 
     def _form_types(self):
         present = set(self.line_ids.mapped("form_type"))
-        return [t for t in FORM_ORDER if t in present]
+        known = [t for t in FORM_ORDER if t in present]
+        return known + sorted(t for t in present - set(known) if t)
+
+    def _form_versions(self):
+        """The versions the round's units get, 2017 district form first."""
+        order = {t: i for i, t in enumerate(FORM_ORDER)}
+        return self.line_ids.form_id.sorted(
+            lambda f: (order.get(f.form_type, len(order)), f.code or "", f.id)
+        )
 
     def _prepare_dispatch_data(self):
         """The dispatch as the core's plain data (vcsurvey.documents)."""
         self.ensure_one()
         if not self.signer_name:
             raise UserError(_("Fill in the name of the signer of the dispatch first."))
-        province = self.province or "Hà Giang"
+        province = self.province or ""
         return {
-            "parent_agency": f"UBND TỈNH {province.upper()}",
-            "agency": AGENCY,
+            "parent_agency": self._parent_agency(),
+            "agency": self.agency or self.env.company.vc_agency or AGENCY,
             "notation": self.dispatch_notation,
             "number": self.dispatch_number or None,
             "place": province,
@@ -323,32 +344,54 @@ class VcSurveyRound(models.Model):
             "deadline": self.deadline,
             "email": self.softcopy_email or "",
             "cc": _lines(self.cc),
+            "archive": f"Lưu: VT, {self.drafting_unit}."
+            if self.drafting_unit
+            else None,
             "signer": self._signer_data(),
             "year": self.year,
             "cutoff": self._get_cutoff(),
             "forms": self._form_types(),
             "province": province,
-            "form_version": self.form_version,
+            "form_definitions": [
+                form.sudo().get_definition() for form in self._form_versions()
+            ],
         }
 
+    def _parent_agency(self):
+        if self.parent_agency:
+            return self.parent_agency
+        return f"UBND TỈNH {(self.province or '').upper()}".strip()
+
     def _summary_recipients(self):
-        return _lines(self.summary_recipients) or [
-            f"Ủy ban nhân dân tỉnh {self.province or 'Hà Giang'}"
-        ]
+        """Default: the parent agency, written out ("UBND TỈNH X" ->
+        "Ủy ban nhân dân tỉnh X")."""
+        if _lines(self.summary_recipients):
+            return _lines(self.summary_recipients)
+        parent = self._parent_agency()
+        if parent.upper().startswith("UBND TỈNH "):
+            return [f"Ủy ban nhân dân tỉnh {self.province or parent[10:].title()}"]
+        return [parent]
 
     def _prepare_summary_meta(self):
         """The summary's heading, number and signer (vcsurvey.summary meta)."""
         self.ensure_one()
-        province = self.province or "Hà Giang"
+        province = self.province or ""
         return {
             "number": self.summary_number or None,
             "notation": self.summary_notation,
             "date": self.summary_date or None,
             "place": province,
-            "parent_agency": f"UBND TỈNH {province.upper()}",
-            "agency": AGENCY,
+            "parent_agency": self._parent_agency(),
+            "agency": self.agency or self.env.company.vc_agency or AGENCY,
             "recipients": self._summary_recipients(),
             "signer": self._signer_data(),
+        }
+
+    def _summary_forms(self):
+        """{form code: FormDefinition} of the round's versions; a reply names
+        its version by "form_code"."""
+        return {
+            str(form.id): form.sudo().get_definition() for form in self._form_versions()
         }
 
     def _replies(self):
@@ -371,7 +414,7 @@ class VcSurveyRound(models.Model):
         replies = self._replies()
         others = self.env["vc.survey.submission"].search_read(
             [("round_id", "=", self.id), ("state", "not in", REPLY_STATES)],
-            ["unit_id", "form_type", "state", "submitted_on"],
+            ["unit_id", "form_type", "form_id", "state", "submitted_on"],
         )
         other_units = {
             u["id"]: u
@@ -381,7 +424,7 @@ class VcSurveyRound(models.Model):
         }
         return {
             "year": self.year,
-            "province": self.province or "Hà Giang",
+            "province": self.province or self.env.company.vc_place or "",
             "deadline": self.deadline,
             "cutoff": self._get_cutoff(),
             "dispatch": {
@@ -403,6 +446,7 @@ class VcSurveyRound(models.Model):
                     "unit_code": other_units[s["unit_id"][0]]["code"] or "",
                     "unit_name": other_units[s["unit_id"][0]]["name"],
                     "form_type": s["form_type"],
+                    "form_code": str(s["form_id"][0]),
                     "state": s["state"],
                     "submitted_on": (s["submitted_on"] or None)
                     and s["submitted_on"].date(),
@@ -525,7 +569,9 @@ class VcSurveyRound(models.Model):
     def _generate_summary_files(self):
         """Render and attach the summary; returns the attachments."""
         files = self.env["vc.document.renderer"]._render_summary(
-            self._prepare_round_data(), self._prepare_summary_meta()
+            self._prepare_round_data(),
+            self._prepare_summary_meta(),
+            forms=self._summary_forms(),
         )
         stem, title = self._document_name("summary")
         attachments = self.env["vc.document.renderer"]._attach(
@@ -597,7 +643,9 @@ class VcSurveyRound(models.Model):
             for sub, odt in zip(replies, filled, strict=True):
                 odts[f"form_{sub.id}"] = odt
             _summary, odts["summary"] = renderer._summary_odt(
-                self._prepare_round_data(), self._prepare_summary_meta()
+                self._prepare_round_data(),
+                self._prepare_summary_meta(),
+                forms=self._summary_forms(),
             )
             # Every PDF of the round in one LibreOffice start.
             pdfs = renderer._convert(odts, "pdf")
@@ -698,7 +746,11 @@ class VcSurveySubmission(models.Model):
         "ir.attachment",
         "res_id",
         string="Documents",
-        domain=[("res_model", "=", "vc.survey.submission")],
+        # the generated documents only (not the chatter's attachments)
+        domain=[
+            ("res_model", "=", "vc.survey.submission"),
+            ("vc_document_kind", "!=", False),
+        ],
         readonly=True,
     )
 
@@ -733,11 +785,13 @@ class VcSurveySubmission(models.Model):
         return {
             "year": rnd.year,
             "unit_name": self.unit_id.name,
-            "province": rnd.province or "Hà Giang",
+            "province": rnd.province or self.env.company.vc_place or "",
             "dispatch_number": rnd.dispatch_number or None,
             "dispatch_date": rnd.dispatch_date or None,
             "cutoff": rnd._get_cutoff(),
-            "preparer_name": self.q_b_name or self.submitted_by_id.name or "",
+            "preparer_name": self._answer_by_role("preparer_name")
+            or self.submitted_by_id.name
+            or "",
             "head_name": self.approved_by_id.name or "",
             "signed_as": "KT." if self.signed_as == "deputy" else "",
             # ND30: "KT. CHỦ TỊCH" then the deputy's own title on the next line

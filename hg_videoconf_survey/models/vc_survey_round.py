@@ -8,12 +8,22 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 
 from vcsurvey import forms, workflow
 
+from . import form_core
+
 DEFAULT_LEGAL_BASIS = (
     "Quyết định số 1373/QĐ-UBND ngày 24/7/2017 của UBND tỉnh Hà Giang về việc "
     "ban hành quy chế quản lý, vận hành và sử dụng các hệ thống giao ban trực "
     "tuyến trên địa bàn tỉnh"
 )
-DEFAULT_RECIPIENTS = "UBND các huyện, thành phố\nTrung tâm CNTT & Truyền thông"
+# the issuing agency, copied from the company settings into the round and
+# frozen once it is dispatched: its documents keep the agency of that day
+AGENCY_FIELDS = {
+    "parent_agency": "vc_parent_agency",
+    "agency": "vc_agency",
+    "province": "vc_place",
+    "dispatch_notation": "vc_notation",
+    "drafting_unit": "vc_drafting_unit",
+}
 DEFAULT_CC = "Lãnh đạo Sở\nVnptioffice"
 REMINDER_DAYS_PARAM = "hg_videoconf_survey.reminder_days"
 DEPARTMENT_GROUPS = (
@@ -52,11 +62,11 @@ class VcSurveyRound(models.Model):
 
     name = fields.Char(required=True, tracking=True)
     year = fields.Integer(required=True, default=_default_year, tracking=True)
-    form_version = fields.Selection(
-        selection=lambda self: [(v, v) for v in forms.versions()],
-        required=True,
-        default=lambda self: forms.CURRENT_VERSION,
-        help="Version of the forms' questions used by this round.",
+    form_ids = fields.Many2many(
+        "vc.survey.form",
+        compute="_compute_form_ids",
+        string="Form versions",
+        help="The form versions the addressed units get.",
     )
     state = fields.Selection(
         [
@@ -71,7 +81,25 @@ class VcSurveyRound(models.Model):
         copy=False,
         index=True,
     )
-    province = fields.Char(default="Hà Giang", required=True)
+    parent_agency = fields.Char(
+        default=lambda self: self.env.company.vc_parent_agency,
+        help="Copied from the company settings; frozen once dispatched.",
+    )
+    agency = fields.Char(
+        string="Issuing agency",
+        default=lambda self: self.env.company.vc_agency,
+        help="Copied from the company settings; frozen once dispatched.",
+    )
+    drafting_unit = fields.Char(
+        default=lambda self: self.env.company.vc_drafting_unit,
+        help='Short name in "Lưu: VT, …".',
+    )
+    province = fields.Char(
+        string="Place name",
+        default=lambda self: self.env.company.vc_place,
+        required=True,
+        help="Place of the date line and province named by the forms.",
+    )
     user_id = fields.Many2one(
         "res.users",
         string="Responsible officer",
@@ -80,7 +108,9 @@ class VcSurveyRound(models.Model):
     )
     # the dispatch (công văn)
     dispatch_number = fields.Integer(readonly=True, copy=False, tracking=True)
-    dispatch_notation = fields.Char(default="STTTT-CNTT", required=True)
+    dispatch_notation = fields.Char(
+        default=lambda self: self.env.company.vc_notation, required=True
+    )
     dispatch_date = fields.Date(tracking=True, copy=False)
     subject = fields.Char(
         required=True,
@@ -92,7 +122,8 @@ class VcSurveyRound(models.Model):
         help='One legal basis per line; printed as "Căn cứ ...".',
     )
     recipients = fields.Text(
-        default=DEFAULT_RECIPIENTS, help='"Kính gửi" list, one recipient per line.'
+        help='"Kính gửi" list, one recipient per line; by default made from the '
+        "levels of the addressed units."
     )
     cc = fields.Text(
         string="Copies to",
@@ -100,9 +131,14 @@ class VcSurveyRound(models.Model):
         help='"Nơi nhận" besides the addressees and the archive, one per line.',
     )
     deadline = fields.Date(required=True, tracking=True)
-    softcopy_email = fields.Char(string="Soft-copy e-mail")
-    signer_title = fields.Char(default="GIÁM ĐỐC", required=True)
-    signer_name = fields.Char()
+    softcopy_email = fields.Char(
+        string="Soft-copy e-mail", default=lambda self: self.env.company.vc_reply_email
+    )
+    signer_title = fields.Char(
+        default=lambda self: self.env.company.vc_signer_title or "GIÁM ĐỐC",
+        required=True,
+    )
+    signer_name = fields.Char(default=lambda self: self.env.company.vc_signer_name)
     signer_delegation = fields.Selection(
         [("KT.", "KT. (on behalf of)")], help="Set when a deputy signs."
     )
@@ -194,6 +230,11 @@ class VcSurveyRound(models.Model):
                 sorted(u for u in set(unit_ids) if u not in done)
             )._filtered_access("read")
 
+    @api.depends("line_ids.form_id")
+    def _compute_form_ids(self):
+        for rnd in self:
+            rnd.form_ids = rnd.line_ids.form_id
+
     @api.depends_context("uid")
     @api.depends("state")
     def _compute_can_dispatch(self):
@@ -239,7 +280,29 @@ class VcSurveyRound(models.Model):
             raise AccessError(
                 _("A survey round is created as a draft, without a number.")
             )
-        return super().create(vals_list)
+        rounds = super().create(vals_list)
+        for rnd in rounds.filtered(lambda r: not r.recipients and r.line_ids):
+            rnd.recipients = rnd._default_recipients()
+        return rounds
+
+    def _default_recipients(self):
+        """ "Kính gửi" lines from the addressed units: one line per level that
+        has a collective name ("UBND các xã, phường"), else the unit's name."""
+        self.ensure_one()
+        lines = []
+        units = self.line_ids.unit_id.sudo().sorted(
+            lambda u: (u.level_id.sequence, u.name or "")
+        )
+        for unit in units:
+            line = unit.level_id.recipient_label or unit.name
+            if line and line not in lines:
+                lines.append(line)
+        return "\n".join(lines)
+
+    @api.onchange("line_ids")
+    def _onchange_line_ids_recipients(self):
+        if self.state == "draft" and self.line_ids:
+            self.recipients = self._default_recipients()
 
     def write(self, vals):
         if not self.env.su:
@@ -254,7 +317,32 @@ class VcSurveyRound(models.Model):
                 )
             if any(r.state == "archived" for r in self):
                 raise UserError(_("An archived survey round is read-only."))
+            frozen = set(vals) & set(AGENCY_FIELDS)
+            if frozen and any(r.state != "draft" for r in self):
+                raise UserError(
+                    _(
+                        "The issuing agency of a dispatched round is kept as it "
+                        "was on the day of the dispatch: %(fields)s.",
+                        fields=", ".join(
+                            self._fields[f].get_description(self.env)["string"]
+                            for f in sorted(frozen)
+                        ),
+                    )
+                )
         return super().write(vals)
+
+    def _agency_snapshot(self):
+        """Agency fields still empty, filled from the company settings."""
+        self.ensure_one()
+        company = self.env.company
+        vals = {
+            field: company[company_field]
+            for field, company_field in AGENCY_FIELDS.items()
+            if not self[field] and company[company_field]
+        }
+        if not self.recipients and self.line_ids:
+            vals["recipients"] = self._default_recipients()
+        return vals
 
     @api.model
     def _workflow_fields(self):
@@ -296,7 +384,7 @@ class VcSurveyRound(models.Model):
         new_state = self._move("dispatch")
         if not self.line_ids:
             raise UserError(_("Add the units this round is addressed to first."))
-        vals = {"state": new_state}
+        vals = dict(self._agency_snapshot(), state=new_state)
         if not self.dispatch_date:
             vals["dispatch_date"] = fields.Date.context_today(self)
         self.sudo().write(vals)
@@ -391,25 +479,41 @@ class VcSurveyRound(models.Model):
         return {"main": main, "communes": endpoint_counts, "mcus": mcus}
 
     def _prepare_submission_vals(self, line, prefill):
-        """Prefill what the registry already knows about the unit."""
-        unit = line.unit_id
-        vals = {
+        """The submission of ``line``, prefilled with what the registry knows
+        about the unit (``prefill``, read once per batch), by question role."""
+        return {
             "round_id": self.id,
-            "unit_id": unit.id,
-            "form_type": line.form_type,
-            "q_b_unit": unit.name,
+            "unit_id": line.unit_id.id,
+            "form_id": line.form_id.id,
+            "answers": self._registry_prefill(line, prefill),
         }
-        if line.form_type == "district":
-            main = prefill["main"].get(unit.id)
-            if main:
-                vals["q_i_1_location"] = main["location"] or main["name"]
-                vals["q_i_1_ip"] = main["ip_address"]
-            communes, endpoints = prefill["communes"].get(unit.id, (0, 0))
-            vals["q_ii_1_communes"] = communes
-            vals["q_ii_1_endpoints"] = endpoints
-        elif unit.id in prefill["mcus"]:
-            vals["q_c_5_mcu_ip"] = prefill["mcus"][unit.id]
-        return vals
+
+    def _registry_prefill(self, line, prefill):
+        """The XLSForm defaults, then what the registry knows, by role."""
+        definition = line.form_id.sudo().get_definition()
+        roles = form_core.roles(definition)
+        unit = line.unit_id
+        known = {"unit_name": unit.name}
+        main = prefill["main"].get(unit.id)
+        if main:
+            known["endpoint_location"] = main["location"] or main["name"]
+            known["endpoint_ip"] = main["ip_address"]
+        if unit.id in prefill["communes"]:
+            communes, endpoints = prefill["communes"][unit.id]
+            if communes:
+                known["commune_count"] = communes
+                known["endpoint_count"] = endpoints
+        if unit.id in prefill["mcus"]:
+            known["mcu_ip"] = prefill["mcus"][unit.id]
+        answers = forms.default_answers(definition)
+        answers.update(
+            {
+                roles[role]: value
+                for role, value in known.items()
+                if value and role in roles
+            }
+        )
+        return answers
 
     def _notify_units(self, submissions):
         """Followers, the request message, its notifications and the preparers'
@@ -627,11 +731,20 @@ class VcSurveyRoundLine(models.Model):
         "vc.survey.round", required=True, ondelete="cascade", index=True
     )
     unit_id = fields.Many2one("vc.unit", string="Unit", required=True)
-    form_type = fields.Selection(
-        [("district", "District form"), ("center", "IT centre form")],
+    form_id = fields.Many2one(
+        "vc.survey.form",
+        string="Form version",
         required=True,
-        default="district",
+        ondelete="restrict",
+        domain=[("active", "=", True)],
+        default=lambda self: self._default_form(),
     )
+    form_type = fields.Char(related="form_id.form_type", store=True, string="Form")
+
+    @api.model
+    def _default_form(self):
+        """The form version of the round's last line, else the newest."""
+        return self.env["vc.survey.form"].search([], order="id desc", limit=1)
 
     _sql_constraints = [
         (

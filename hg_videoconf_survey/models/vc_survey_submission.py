@@ -1,21 +1,20 @@
+from datetime import date
+
 from markupsafe import Markup, escape
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
-from vcsurvey import forms, validation, validators, workflow
+from vcsurvey import forms, validators, workflow
 
-from .survey_fields import LINE_KINDS, answer_fields, field_name
+from . import form_core
 
-FORM_TYPES = [("district", "District form"), ("center", "IT centre form")]
 STATES = [
     ("draft", "Draft"),
     ("submitted", "Waiting for approval"),
     ("approved", "Approved"),
     ("received", "Received by the Department"),
 ]
-# Device statuses of the two networks, stored again as lines so they pivot.
-DEVICE_STATUS_QUESTIONS = forms.DEVICE_STATUS_CODES
 # Fields only the workflow methods change (they write them with sudo after
 # checking role, unit and state); every other field is an answer, frozen
 # once the form leaves the draft state.
@@ -33,7 +32,11 @@ WORKFLOW_FIELDS = {
     "late_notified",
 }
 # set when the form is created by the dispatch, never changed afterwards
-IDENTITY_FIELDS = {"round_id", "unit_id", "form_type"}
+IDENTITY_FIELDS = {"round_id", "unit_id", "form_id"}
+# the answers: written through set_answers() (types checked) only
+ANSWER_FIELDS = {"answers"}
+# 2017 list kinds kept in their line models: kind -> submission field
+LINE_FIELDS = {"operators": "operator_line_ids", "incidents": "incident_line_ids"}
 
 
 def check_text_values(model, vals, label=None):
@@ -89,8 +92,16 @@ class VcSurveySubmission(models.Model):
         "vc.unit", string="Unit", required=True, index=True, readonly=True
     )
     unit_name = fields.Char(related="unit_id.name", string="Unit name")
-    form_type = fields.Selection(FORM_TYPES, required=True, readonly=True)
-    form_version = fields.Selection(related="round_id.form_version")
+    form_id = fields.Many2one(
+        "vc.survey.form",
+        string="Form version",
+        required=True,
+        readonly=True,
+        index=True,
+        ondelete="restrict",
+    )
+    form_type = fields.Char(related="form_id.form_type", store=True, string="Form")
+    form_version = fields.Char(related="form_id.version", string="Version")
     year = fields.Integer(related="round_id.year", store=True)
     deadline = fields.Date(related="round_id.deadline")
     state = fields.Selection(
@@ -129,8 +140,21 @@ class VcSurveySubmission(models.Model):
     can_receive = fields.Boolean(compute="_compute_can")
     can_reopen = fields.Boolean(compute="_compute_can")
     can_edit = fields.Boolean(compute="_compute_can")
-    # one field per question of the forms (q_b_name, q_i_3_camera, ...)
-    locals().update(answer_fields())
+    # the answers of any version: {question code: value} (see get_answers)
+    answers = fields.Json(copy=False)
+    operator_line_ids = fields.One2many(
+        "vc.survey.operator.line", "submission_id", string="Registered operators"
+    )
+    incident_line_ids = fields.One2many(
+        "vc.survey.incident.line", "submission_id", string="Reported incidents"
+    )
+    answer_line_ids = fields.One2many(
+        "vc.survey.answer.line", "submission_id", readonly=True
+    )
+    form_layout = fields.Json(compute="_compute_form_layout")
+    answer_errors = fields.Json(compute="_compute_answer_checks")
+    answer_visible = fields.Json(compute="_compute_answer_checks")
+    answer_warning = fields.Char(compute="_compute_answer_warning")
 
     _sql_constraints = [
         (
@@ -148,22 +172,22 @@ class VcSurveySubmission(models.Model):
         for sub in self:
             sub.display_name = f"{sub.unit_id.name or ''} – {sub.round_id.name or ''}"
 
-    @api.depends("form_type", "form_version", "round_id.year", "round_id.province")
+    @api.depends("form_id", "round_id.year", "round_id.province")
     def _compute_form_texts(self):
         for sub in self:
-            if not sub.form_type or not sub.round_id:
+            if not sub.form_id or not sub.round_id:
                 sub.form_title = sub.form_audience = False
                 continue
             form = sub._get_form()
             sub.form_title = form.render_title(
-                sub.round_id.year, sub.round_id.province or "Hà Giang"
+                sub.round_id.year, sub.round_id.province or ""
             )
             sub.form_audience = form.audience
 
-    @api.depends("form_type", "form_version", "round_id.cutoff_date")
+    @api.depends("form_id", "round_id.cutoff_date")
     def _compute_guidance_html(self):
         for sub in self:
-            if not sub.form_type or not sub.round_id:
+            if not sub.form_id or not sub.round_id:
                 sub.guidance_html = False
                 continue
             form = sub._get_form()
@@ -171,6 +195,131 @@ class VcSurveySubmission(models.Model):
             sub.guidance_html = Markup("").join(
                 Markup("<p>%s</p>") % item for item in items
             )
+
+    @api.depends("form_id", "round_id.year")
+    def _compute_form_layout(self):
+        for sub in self:
+            sub.form_layout = (
+                sub._form_layout() if sub.form_id and sub.round_id else False
+            )
+
+    def _form_layout(self):
+        """The version's sections and questions as plain data for the web
+        form's answers widget."""
+        form = self._get_form()
+        year = self.round_id.year
+
+        def choices(question):
+            if question.kind == "yesno":
+                values = {"yes": True, "no": False}
+                return [
+                    {"value": values.get(c.value, c.value), "label": c.label}
+                    for c in question.choices
+                ]
+            return [{"value": c.value, "label": c.label} for c in question.choices]
+
+        def question_data(question):
+            try:
+                text = form.render_question_text(question.code, year)
+            except (KeyError, ValueError, IndexError):
+                text = question.text
+            columns = []
+            for column in getattr(question, "columns", None) or ():
+                columns.append(
+                    {
+                        "name": column.code,
+                        "label": column.text,
+                        "kind": column.kind,
+                        "choices": choices(column),
+                        "required": bool(column.required),
+                    }
+                )
+            if not columns:
+                columns = [
+                    {"name": name, "label": label, "kind": kind, "choices": []}
+                    for name, label, kind in form_core.question_columns(question)
+                ]
+            return {
+                "type": "question",
+                "code": question.code,
+                "label": text,
+                "kind": question.kind,
+                "bullet": question.bullet,
+                "hint": question.hint,
+                "line": question.line,
+                "required": bool(question.required),
+                "choices": choices(question),
+                "columns": columns,
+                "appearance": getattr(question, "appearance", "") or "",
+            }
+
+        def section_data(section):
+            return {
+                "type": "section",
+                "code": section.code,
+                "title": section.title,
+                "children": [
+                    section_data(child)
+                    if isinstance(child, forms.Section)
+                    else question_data(child)
+                    for child in section.children
+                ],
+            }
+
+        return {"sections": [section_data(s) for s in form.sections]}
+
+    @api.depends("answers", "form_id")
+    def _compute_answer_checks(self):
+        """Field-level messages {code: message} and the visible questions:
+        the core's checks, run on the server (one evaluator)."""
+        for sub in self:
+            if not sub.form_id:
+                sub.answer_errors = {}
+                sub.answer_visible = []
+                continue
+            form = sub._get_form()
+            answers = sub._clean_stored(sub.answers)
+            errors = {}
+            for code, value in answers.items():
+                if value is None or code not in set(form.codes()):
+                    continue
+                for problem in form_core.check_answer(form, code, value, answers):
+                    errors.setdefault(
+                        problem.question_code, problem.message(sub._lang())
+                    )
+            sub.answer_errors = errors
+            sub.answer_visible = sorted(form_core.visible(form, answers))
+
+    @api.depends("answers", "form_id", "unit_id")
+    def _compute_answer_warning(self):
+        """Non-blocking: the endpoints counted differ from the registry."""
+        for sub in self:
+            sub.answer_warning = False
+            if not sub.form_id:
+                continue
+            code = form_core.roles(sub._get_form()).get("endpoint_count")
+            counted = (sub.answers or {}).get(code) if code else None
+            if not isinstance(counted, int) or isinstance(counted, bool):
+                continue
+            registry = sub._registry_endpoint_count()
+            if counted != registry:
+                sub.answer_warning = _(
+                    "%(counted)s endpoints are counted, but the registry has "
+                    "%(registry)s for the communes of %(unit)s: check the answer "
+                    "or update the registry.",
+                    counted=counted,
+                    registry=registry,
+                    unit=sub.unit_id.name,
+                )
+
+    def _registry_endpoint_count(self):
+        """Endpoints of the unit's communes (or of the unit itself when it
+        has no sub-units, e.g. a commune of a two-tier tree)."""
+        unit = self.unit_id.sudo()
+        domain = [("unit_id", "in", unit.child_ids.ids or unit.ids)]
+        if unit.child_ids:
+            domain.append(("network", "=", "district_commune"))
+        return self.env["vc.endpoint"].sudo().search_count(domain)
 
     @api.depends_context("uid")
     @api.depends("state", "unit_id", "round_id.state")
@@ -210,18 +359,26 @@ class VcSurveySubmission(models.Model):
                     )
         for vals in vals_list:
             check_text_values(self, vals)
+        answers = [vals.pop("answers", None) for vals in vals_list]
         records = super().create(vals_list)
-        records._sync_device_statuses()
+        for record, values in zip(records, answers, strict=True):
+            if values:
+                record.set_answers(values)
         return records
 
     def write(self, vals):
         self._check_protected_fields(set(vals))
         self._check_writable(set(vals))
         check_text_values(self, vals)
-        res = super().write(vals)
-        if set(vals) & self._device_status_fields():
-            self._sync_device_statuses()
-        return res
+        if "answers" in vals and not self.env.context.get("vc_answers_checked"):
+            # the web form saves the whole dict: check it like set_answers
+            new = vals.pop("answers") or {}
+            for sub in self:
+                old = sub.answers or {}
+                sub.set_answers({code: new.get(code) for code in set(old) | set(new)})
+            if not vals:
+                return True
+        return super().write(vals)
 
     def unlink(self):
         if not self.env.su and any(s.state != "draft" for s in self):
@@ -283,32 +440,31 @@ class VcSurveySubmission(models.Model):
             or field.type == "binary"
         }
 
-    @api.model
-    def _device_status_fields(self):
-        return {
-            forms.field_name(code)
-            for network in DEVICE_STATUS_QUESTIONS.values()
-            for code in network.values()
-        }
-
     def _sync_device_statuses(self):
-        """Keep the pivot lines equal to the status answers."""
+        """Keep the device-status pivot lines equal to the status answers
+        (questions whose role is "status:<network>:<device>")."""
         Status = self.env["vc.survey.device.status"].sudo()
         Status.search([("submission_id", "in", self.ids)]).unlink()
+        networks = dict(Status._fields["network"].selection)
+        devices = dict(Status._fields["device"].selection)
+        statuses = dict(Status._fields["status"].selection)
         vals_list = []
-        for sub in self.filtered(lambda s: s.form_type == "district"):
-            for network, devices in DEVICE_STATUS_QUESTIONS.items():
-                for device, code in devices.items():
-                    status = sub[forms.field_name(code)]
-                    if status:
-                        vals_list.append(
-                            {
-                                "submission_id": sub.id,
-                                "network": network,
-                                "device": device,
-                                "status": status,
-                            }
-                        )
+        for sub in self:
+            answers = sub.answers or {}
+            for role, code in form_core.roles(sub._get_form()).items():
+                parts = role.split(":")
+                if len(parts) != 3 or parts[0] != "status":
+                    continue
+                status = answers.get(code)
+                if parts[1] in networks and parts[2] in devices and status in statuses:
+                    vals_list.append(
+                        {
+                            "submission_id": sub.id,
+                            "network": parts[1],
+                            "device": parts[2],
+                            "status": status,
+                        }
+                    )
         Status.create(vals_list)
 
     # ------------------------------------------------------------------
@@ -554,31 +710,274 @@ class VcSurveySubmission(models.Model):
     # plain data for the core
     # ------------------------------------------------------------------
     def _get_form(self):
+        """The core's FormDefinition of this submission's version."""
         self.ensure_one()
-        return forms.get_form(self.form_type, self.round_id.form_version)
+        return self.form_id.sudo().get_definition()
 
-    def _get_answers(self):
-        """The answers as the core's plain dict {question code: value}."""
+    # ------------------------------------------------------------------
+    # the answers API (web form, offline import, CLI, tests)
+    # ------------------------------------------------------------------
+    def get_answers(self):
+        """{question code: value} of every question of the version:
+        None when unanswered, lists of dicts for repeats."""
         self.ensure_one()
+        self.check_access("read")
+        return self._read_answers()
+
+    def _read_answers(self):
+        stored = self.answers or {}
         answers = {}
+        sub = self.sudo()
         for question in self._get_form().questions():
-            value = self[field_name(question)]
-            if question.kind == "yesno":
-                answers[question.code] = {"yes": True, "no": False}.get(value)
-            elif question.kind == "operators":
-                answers[question.code] = [line._to_plain() for line in value]
+            if question.kind == "note":
+                continue
+            if question.kind == "operators":
+                answers[question.code] = [
+                    line._to_plain() for line in sub.operator_line_ids
+                ]
             elif question.kind == "incidents":
-                answers[question.code] = [line._to_plain() for line in value]
-            elif question.kind in ("integer", "percent"):
-                answers[question.code] = value
+                answers[question.code] = [
+                    line._to_plain()
+                    for line in sub.incident_line_ids
+                    if line.question_code == question.code
+                ]
             else:
-                answers[question.code] = value or None
+                value = stored.get(question.code)
+                if isinstance(value, list):
+                    value = [
+                        dict(row) if isinstance(row, dict) else row for row in value
+                    ]
+                answers[question.code] = value
         return answers
+
+    # kept for callers of the first API
+    _get_answers = _read_answers
+
+    def set_answers(self, values):
+        """Set answers {question code: value} (None clears one).
+
+        Refuses unknown names and wrong types with one UserError listing
+        every problem; checks access, unit and state like the web form;
+        writes the answers, the reporting lines and the 2017 line models
+        together or not at all.
+        """
+        self.ensure_one()
+        if not isinstance(values, dict):
+            raise UserError(_("The answers must be a mapping {question name: value}."))
+        self.env.cr.execute(
+            "SELECT id FROM vc_survey_submission WHERE id = %s FOR UPDATE", [self.id]
+        )
+        self.invalidate_recordset()
+        self.check_access("write")
+        self._check_writable({"answers"})
+        form = self._get_form()
+        cleaned, problems = self._clean_answers(form, values)
+        merged = {
+            code: value
+            for code, value in dict(self._read_answers(), **cleaned).items()
+            if value is not None
+        }
+        if not problems:
+            for code in cleaned:
+                if cleaned[code] is None:
+                    continue
+                for problem in form_core.type_problems(
+                    form, code, cleaned[code], merged
+                ):
+                    problems.append(problem.message(self._lang()))
+        if problems:
+            raise UserError(
+                _("The answers cannot be saved:")
+                + "\n"
+                + "\n".join(f"• {p}" for p in problems)
+            )
+        self._store_answers(form, merged, set(cleaned))
+        return True
+
+    def _clean_answers(self, form, values):
+        """(cleaned values, problems): names known, blanks as None, dates
+        as ISO text, repeat rows with known columns only."""
+        questions = {q.code: q for q in form.questions()}
+        cleaned, problems = {}, []
+        for code, value in values.items():
+            question = questions.get(code) if isinstance(code, str) else None
+            if question is None or question.kind == "note":
+                problems.append(
+                    _(
+                        "%(name)s: the form version %(form)s has no such question.",
+                        name=code,
+                        form=self.form_id.display_name,
+                    )
+                )
+                continue
+            if question.kind in form_core.LIST_KINDS:
+                rows, row_problems = self._clean_rows(question, value)
+                problems += row_problems
+                cleaned[code] = rows
+            else:
+                cleaned[code] = self._clean_value(value)
+        return cleaned, problems
+
+    @api.model
+    def _clean_value(self, value):
+        if isinstance(value, str):
+            value = value.strip()
+            return value or None
+        if isinstance(value, date):
+            return value.isoformat()
+        if value is False:
+            return False
+        return value
+
+    def _clean_rows(self, question, value):
+        if value in (None, False, ""):
+            return None, []
+        if not isinstance(value, list) or not all(isinstance(r, dict) for r in value):
+            return None, [
+                _(
+                    "%(name)s: a list of rows {column: value} is expected.",
+                    name=question.code,
+                )
+            ]
+        if len(value) > form_core.MAX_ROWS:
+            return None, [
+                _(
+                    "%(name)s: at most %(max)s lines.",
+                    name=question.code,
+                    max=form_core.MAX_ROWS,
+                )
+            ]
+        columns = {name for name, _label, _kind in form_core.question_columns(question)}
+        problems, rows = [], []
+        for number, row in enumerate(value, start=1):
+            unknown = sorted(str(k) for k in set(row) - columns)
+            if unknown:
+                problems.append(
+                    _(
+                        "%(name)s, row %(row)s: unknown columns %(columns)s.",
+                        name=question.code,
+                        row=number,
+                        columns=", ".join(unknown),
+                    )
+                )
+                continue
+            clean = {k: self._clean_value(v) for k, v in row.items()}
+            if any(v is not None for v in clean.values()):
+                rows.append(clean)
+        return rows or None, problems
+
+    def _store_answers(self, form, answers, changed):
+        """Write checked answers: JSON, 2017 line models, reporting lines."""
+        sub = self.sudo().with_context(vc_answers_checked=True, vc_lines_sync=True)
+        sub.write({"answers": answers})
+        for question in form.questions():
+            if question.kind in form_core.LINE_KINDS and question.code in changed:
+                sub._write_line_answer(question, answers.get(question.code) or [])
+        self._sync_reporting()
+
+    def _write_line_answer(self, question, rows):
+        if question.kind == "operators":
+            self.operator_line_ids.unlink()
+            self.env["vc.survey.operator.line"].create(
+                [
+                    {
+                        "submission_id": self.id,
+                        "sequence": n,
+                        "name": row.get("name") or "",
+                        "position": row.get("position"),
+                        "phone": row.get("phone"),
+                        "email": row.get("email"),
+                        "unit_name": row.get("unit"),
+                    }
+                    for n, row in enumerate(rows, start=1)
+                ]
+            )
+        else:
+            self.incident_line_ids.filtered(
+                lambda line: line.question_code == question.code
+            ).unlink()
+            self.env["vc.survey.incident.line"].create(
+                [
+                    {
+                        "submission_id": self.id,
+                        "question_code": question.code,
+                        "sequence": n,
+                        "symptom": row.get("symptom") or "",
+                        "count": row.get("count") or 0,
+                        "cause": row.get("cause"),
+                        "fix": row.get("fix"),
+                        "endpoint_text": row.get("endpoint"),
+                    }
+                    for n, row in enumerate(rows, start=1)
+                ]
+            )
+
+    def _sync_lines_to_answers(self):
+        """After a direct change of 2017 line records: the JSON follows."""
+        for sub in self.sudo().with_context(vc_answers_checked=True):
+            answers = {
+                code: value
+                for code, value in sub._read_answers().items()
+                if value is not None
+            }
+            sub.write({"answers": answers})
+        self._sync_reporting()
+
+    def _sync_reporting(self):
+        self._sync_device_statuses()
+        self._sync_answer_lines()
+
+    def _sync_answer_lines(self):
+        """One reporting line per scalar answer (per choice of a multiple)."""
+        Line = self.env["vc.survey.answer.line"].sudo()
+        Line.search([("submission_id", "in", self.ids)]).unlink()
+        vals_list = []
+        for sub in self:
+            answers = sub.answers or {}
+            for sequence, question in enumerate(sub._get_form().questions()):
+                value = answers.get(question.code)
+                if value is None or question.kind in form_core.LIST_KINDS:
+                    continue
+                base = {
+                    "submission_id": sub.id,
+                    "form_id": sub.form_id.id,
+                    "sequence": sequence,
+                    "question_code": question.code,
+                    "question_label": question.label[:200],
+                    "kind": question.kind,
+                }
+                for line in self._answer_line_values(question, value):
+                    vals_list.append(dict(base, **line))
+        Line.create(vals_list)
+
+    @api.model
+    def _answer_line_values(self, question, value):
+        def label(choice):
+            try:
+                return question.choice_label(choice)
+            except KeyError:
+                return str(choice)
+
+        kind = question.kind
+        if kind == "yesno":
+            choice = "yes" if value else "no"
+            return [{"value_choice": choice, "choice_label": label(choice)}]
+        if kind in ("choice", "status"):
+            return [{"value_choice": str(value), "choice_label": label(value)}]
+        if kind == "select_multiple" and isinstance(value, list):
+            return [{"value_choice": str(v), "choice_label": label(v)} for v in value]
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return [{"value_number": value, "value_char": str(value)}]
+        return [{"value_char": str(value)[:1000]}]
+
+    @api.model
+    def _clean_stored(self, answers):
+        return dict(answers or {})
 
     def _validation_problems(self):
         """Every problem of the answers as sentences in the user's language."""
         self.ensure_one()
-        problems = validation.validate(self._get_form(), self._get_answers())
+        problems = form_core.validate(self._get_form(), self._read_answers())
         return [p.message(self._lang()) for p in problems]
 
     def _get_plain_data(self):
@@ -588,16 +987,17 @@ class VcSurveySubmission(models.Model):
             "unit_code": self.unit_id.code,
             "unit_name": self.unit_id.name,
             "form_type": self.form_type,
+            "form_code": str(self.form_id.id),
             "state": self.state,
             "submitted_on": self.submitted_on and self.submitted_on.date(),
             "approved_on": self.approved_on and self.approved_on.date(),
             "received_on": self.received_on and self.received_on.date(),
-            "answers": self._get_answers(),
+            "answers": self._read_answers(),
         }
 
-    @api.model
-    def _line_kinds(self):
-        return LINE_KINDS
+    def _answer_by_role(self, role):
+        code = form_core.roles(self._get_form()).get(role)
+        return (self.answers or {}).get(code) if code else None
 
 
 def _check_line_targets(lines, vals_list, answer_field):
@@ -655,20 +1055,35 @@ class VcSurveyOperatorLine(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        _check_line_targets(self, vals_list, "q_i_10_ids")
+        _check_line_targets(self, vals_list, "operator_line_ids")
         for vals in vals_list:
             check_text_values(self, vals, self._description)
-        return super().create(vals_list)
+        subs = self.env["vc.survey.submission"].browse(
+            [v.get("submission_id") for v in vals_list if v.get("submission_id")]
+        )
+        records = super().create(vals_list)
+        records._after_change(subs)
+        return records
 
     def write(self, vals):
         _check_line_parent_kept(self, vals)
         check_text_values(self, vals, self._description)
-        self.submission_id._check_writable({"q_i_10_ids"})
-        return super().write(vals)
+        subs = self.submission_id
+        subs._check_writable({"operator_line_ids"})
+        res = super().write(vals)
+        self._after_change(subs)
+        return res
 
     def unlink(self):
-        self.submission_id._check_writable({"q_i_10_ids"})
-        return super().unlink()
+        subs = self.submission_id
+        subs._check_writable({"operator_line_ids"})
+        res = super().unlink()
+        self._after_change(subs)
+        return res
+
+    def _after_change(self, submissions):
+        if not self.env.context.get("vc_lines_sync"):
+            submissions.exists()._sync_lines_to_answers()
 
     def _to_plain(self):
         return {
@@ -690,7 +1105,7 @@ class VcSurveyIncidentLine(models.Model):
     submission_id = fields.Many2one(
         "vc.survey.submission", required=True, ondelete="cascade", index=True
     )
-    question_code = fields.Char(required=True, default="I.6")
+    question_code = fields.Char(required=True)
     sequence = fields.Integer(default=10)
     symptom = fields.Char(required=True)
     count = fields.Integer(string="Number of incidents", default=1)
@@ -715,20 +1130,35 @@ class VcSurveyIncidentLine(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        _check_line_targets(self, vals_list, "q_i_6_ids")
+        _check_line_targets(self, vals_list, "incident_line_ids")
         for vals in vals_list:
             check_text_values(self, vals, self._description)
-        return super().create(vals_list)
+        subs = self.env["vc.survey.submission"].browse(
+            [v.get("submission_id") for v in vals_list if v.get("submission_id")]
+        )
+        records = super().create(vals_list)
+        records._after_change(subs)
+        return records
 
     def write(self, vals):
         _check_line_parent_kept(self, vals)
         check_text_values(self, vals, self._description)
-        self.submission_id._check_writable({"q_i_6_ids"})
-        return super().write(vals)
+        subs = self.submission_id
+        subs._check_writable({"incident_line_ids"})
+        res = super().write(vals)
+        self._after_change(subs)
+        return res
 
     def unlink(self):
-        self.submission_id._check_writable({"q_i_6_ids"})
-        return super().unlink()
+        subs = self.submission_id
+        subs._check_writable({"incident_line_ids"})
+        res = super().unlink()
+        self._after_change(subs)
+        return res
+
+    def _after_change(self, submissions):
+        if not self.env.context.get("vc_lines_sync"):
+            submissions.exists()._sync_lines_to_answers()
 
     def _to_plain(self):
         return {
@@ -775,3 +1205,30 @@ class VcSurveyDeviceStatus(models.Model):
     status = fields.Selection(
         [(c.value, c.label_en) for c in forms.STATUS_CHOICES], required=True
     )
+
+
+class VcSurveyAnswerLine(models.Model):
+    """One scalar answer as a line (submission × question × value), kept
+    equal to the answers by set_answers(), so that pivot and graph views
+    work across form versions."""
+
+    _name = "vc.survey.answer.line"
+    _description = "Survey Answer"
+    _order = "submission_id, sequence, id"
+
+    submission_id = fields.Many2one(
+        "vc.survey.submission", required=True, ondelete="cascade", index=True
+    )
+    form_id = fields.Many2one("vc.survey.form", string="Form version", index=True)
+    round_id = fields.Many2one(related="submission_id.round_id", store=True)
+    unit_id = fields.Many2one(related="submission_id.unit_id", store=True)
+    year = fields.Integer(related="submission_id.year", store=True)
+    state = fields.Selection(related="submission_id.state", store=True)
+    sequence = fields.Integer()
+    question_code = fields.Char(string="Question", required=True, index=True)
+    question_label = fields.Char(string="Question text")
+    kind = fields.Char()
+    value_char = fields.Char(string="Answer")
+    value_number = fields.Float(string="Number", aggregator="sum")
+    value_choice = fields.Char(string="Choice")
+    choice_label = fields.Char(string="Choice label")

@@ -19,6 +19,10 @@ class VcUnitLevel(models.Model):
     code = fields.Char(required=True)
     sequence = fields.Integer(default=10)
     active = fields.Boolean(default=True)
+    recipient_label = fields.Char(
+        help='How a dispatch addresses all units of this level ("Kính gửi"), '
+        'e.g. "UBND các xã, phường"; empty: each unit by its name.'
+    )
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -8,3 +8,6 @@ from . import test_workflow_ui
 from . import test_documents_ui
 
 from . import test_scale, test_jobs
+
+from . import test_form_versions
+from . import test_offline

@@ -1,7 +1,7 @@
 from datetime import timedelta
 
 from odoo import fields
-from odoo.tests import Form, TransactionCase, new_test_user
+from odoo.tests import TransactionCase, new_test_user
 
 MODULE = "hg_videoconf_survey"
 
@@ -14,6 +14,19 @@ class VcCommon(TransactionCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
+        # the issuing agency of 2017, whatever the demo data set
+        cls.env.company.write(
+            {
+                "vc_parent_agency": "UBND TỈNH HÀ GIANG",
+                "vc_agency": "SỞ THÔNG TIN VÀ TRUYỀN THÔNG",
+                "vc_place": "Hà Giang",
+                "vc_notation": "STTTT-CNTT",
+                "vc_drafting_unit": "CNTT",
+                "vc_signer_title": "GIÁM ĐỐC",
+                "vc_signer_name": False,
+                "vc_reply_email": False,
+            }
+        )
         ref = cls.env.ref
         cls.level_province = ref(f"{MODULE}.unit_level_province")
         cls.level_district = ref(f"{MODULE}.unit_level_district")
@@ -149,7 +162,12 @@ class VcSurveyCommon(VcCommon):
         cls.sub_c = subs.filtered(lambda s: s.unit_id == cls.centre)
 
     @classmethod
+    def _form(cls, form_type):
+        return cls.env.ref(f"{MODULE}.form_2017_{form_type}")
+
+    @classmethod
     def _make_round(cls, year):
+        district, center = cls._form("district"), cls._form("center")
         return (
             cls.env["vc.survey.round"]
             .with_user(cls.officer)
@@ -162,83 +180,92 @@ class VcSurveyCommon(VcCommon):
                     "deadline": fields.Date.today() + timedelta(days=30),
                     "signer_name": "Nguyễn Văn Tuệ",
                     "line_ids": [
-                        (0, 0, {"unit_id": cls.district_a.id, "form_type": "district"}),
-                        (0, 0, {"unit_id": cls.district_b.id, "form_type": "district"}),
-                        (0, 0, {"unit_id": cls.centre.id, "form_type": "center"}),
+                        (0, 0, {"unit_id": cls.district_a.id, "form_id": district.id}),
+                        (0, 0, {"unit_id": cls.district_b.id, "form_id": district.id}),
+                        (0, 0, {"unit_id": cls.centre.id, "form_id": center.id}),
                     ],
                 }
             )
         )
 
     @staticmethod
-    def _fill_district_form(form):
-        form.q_b_name = "Trần Văn Bình"
-        form.q_b_position = "Chuyên viên"
-        form.q_b_phone = "0987654301"
-        form.q_b_email = "tvbinh@example.gov.vn"
-        form.q_i_1_location = "Hội trường UBND huyện"
-        form.q_i_1_meetings = 24
-        form.q_i_2 = "yes"
-        form.q_i_3_camera = "stable"
-        form.q_i_3_microphone = "stable"
-        form.q_i_3_audio = "unstable"
-        form.q_i_3_vcs = "stable"
-        form.q_i_4 = "stable"
-        form.q_i_5 = "no"
-        form.q_i_7 = "yes"
-        form.q_i_8 = "no"
-        form.q_i_9 = "Tiết kiệm chi phí đi lại"
-        for name, phone, email in (
-            ("Nguyễn Văn A", "0912345678", "nva@example.gov.vn"),
-            ("Lê Thị B", "02193856123", "ltb@example.gov.vn"),
-        ):
-            with form.q_i_10_ids.new() as line:
-                line.name = name
-                line.position = "Chuyên viên"
-                line.phone = phone
-                line.email = email
-        with form.q_i_6_ids.new() as incident:
-            incident.symptom = "Mất tiếng"
-            incident.count = 2
-            incident.cause = "Lỏng dây micro"
-        form.q_ii_1_endpoints = 1
-        form.q_ii_1_communes = 1
-        form.q_ii_1_communes_without_endpoint = 0
-        form.q_ii_1_meetings = 6
-        form.q_ii_2_camera = "unstable"
-        form.q_ii_2_microphone = "stable"
-        form.q_ii_2_audio = "stable"
-        form.q_ii_2_vcs = "stable"
-        form.q_ii_3 = "unstable"
-        form.q_ii_4 = "no"
-        form.q_ii_6 = "yes"
-        form.q_ii_7 = "yes"
+    def _district_answers():
+        return {
+            "B.name": "Trần Văn Bình",
+            "B.position": "Chuyên viên",
+            "B.phone": "0987654301",
+            "B.email": "tvbinh@example.gov.vn",
+            "I.1.location": "Hội trường UBND huyện",
+            "I.1.meetings": 24,
+            "I.2": True,
+            "I.3.camera": "stable",
+            "I.3.microphone": "stable",
+            "I.3.audio": "unstable",
+            "I.3.vcs": "stable",
+            "I.4": "stable",
+            "I.5": False,
+            "I.7": True,
+            "I.8": False,
+            "I.9": "Tiết kiệm chi phí đi lại",
+            "I.10": [
+                {
+                    "name": name,
+                    "position": "Chuyên viên",
+                    "phone": phone,
+                    "email": email,
+                }
+                for name, phone, email in (
+                    ("Nguyễn Văn A", "0912345678", "nva@example.gov.vn"),
+                    ("Lê Thị B", "02193856123", "ltb@example.gov.vn"),
+                )
+            ],
+            "I.6": [{"symptom": "Mất tiếng", "count": 2, "cause": "Lỏng dây micro"}],
+            "II.1.endpoints": 1,
+            "II.1.communes": 1,
+            "II.1.communes_without_endpoint": 0,
+            "II.1.meetings": 6,
+            "II.2.camera": "unstable",
+            "II.2.microphone": "stable",
+            "II.2.audio": "stable",
+            "II.2.vcs": "stable",
+            "II.3": "unstable",
+            "II.4": False,
+            "II.6": True,
+            "II.7": True,
+        }
 
     @staticmethod
-    def _fill_center_form(form):
-        form.q_b_name = "Phạm Quốc Hưng"
-        form.q_b_phone = "0912345601"
-        form.q_c_1_name = "Phạm Quốc Hưng"
-        form.q_c_1_phone = "0912345601"
-        form.q_c_1_email = "pqhung@example.gov.vn"
-        form.q_c_1_endpoint = "Văn phòng UBND tỉnh"
-        form.q_c_1_sessions = 40
-        form.q_c_1_level4 = 5
-        form.q_c_1_level3 = 10
-        form.q_c_1_level2 = 25
-        form.q_c_2 = "yes"
-        form.q_c_3 = "one_hour_before"
-        form.q_c_4 = 12.5
-        form.q_c_5_mcu_ip = "10.99.0.2"
-        form.q_c_5_maintenance = "yes"
-        form.q_c_7 = "yes"
-        form.q_c_8_full = "no"
+    def _center_answers():
+        return {
+            "B.name": "Phạm Quốc Hưng",
+            "B.phone": "0912345601",
+            "C.1.name": "Phạm Quốc Hưng",
+            "C.1.phone": "0912345601",
+            "C.1.email": "pqhung@example.gov.vn",
+            "C.1.endpoint": "Văn phòng UBND tỉnh",
+            "C.1.sessions": 40,
+            "C.1.level4": 5,
+            "C.1.level3": 10,
+            "C.1.level2": 25,
+            "C.2": True,
+            "C.3": "one_hour_before",
+            "C.4": 12.5,
+            "C.5.mcu_ip": "10.99.0.2",
+            "C.5.maintenance": True,
+            "C.7": True,
+            "C.8.full": False,
+        }
+
+    def _fill(self, sub):
+        user = sub.unit_id.preparer_ids[:1]
+        answers = (
+            self._district_answers()
+            if sub.form_type == "district"
+            else self._center_answers()
+        )
+        sub.with_user(user).set_answers(answers)
 
     def _fill_and_submit(self, sub):
-        user = sub.unit_id.preparer_ids[:1]
-        with Form(sub.with_user(user)) as form:
-            if sub.form_type == "district":
-                self._fill_district_form(form)
-            else:
-                self._fill_center_form(form)
-        sub.with_user(user).action_submit()
+        # also called on the class from setUpClass (self is the class then)
+        VcSurveyCommon._fill(self, sub)
+        sub.with_user(sub.unit_id.preparer_ids[:1]).action_submit()

@@ -114,13 +114,13 @@ class TestArchive(VcSurveyCommon):
         with self.assertRaises(UserError):
             self.round.with_user(self.clerk).write({"summary_notation": "X"})
         with self.assertRaises(UserError):
-            self.sub_a.with_user(self.officer).write({"q_b_name": "Người khác"})
+            self.sub_a.with_user(self.officer).set_answers({"B.name": "Người khác"})
         with self.assertRaises(UserError):
             self.sub_a.with_user(self.officer).action_reopen(reason="sửa")
         with self.assertRaises(UserError):
-            self.sub_a.q_i_6_ids.with_user(self.officer).unlink()
+            self.sub_a.incident_line_ids.with_user(self.officer).unlink()
         with self.assertRaises(UserError):
-            self.sub_b.with_user(self.preparer_b).write({"q_b_name": "Ai đó"})
+            self.sub_b.with_user(self.preparer_b).set_answers({"B.name": "Ai đó"})
         with self.assertRaises(UserError):
             self.round.with_user(self.officer).action_generate_dispatch()
         with self.assertRaises(UserError):
@@ -138,9 +138,9 @@ class TestArchive(VcSurveyCommon):
                 {"state": "draft"}
             )
         with self.assertRaises(UserError):
-            self.sub_a.q_i_6_ids.with_user(self.officer).with_context(**bypass).write(
-                {"symptom": "khác"}
-            )
+            self.sub_a.incident_line_ids.with_user(self.officer).with_context(
+                **bypass
+            ).write({"symptom": "khác"})
         with self.assertRaises(UserError):
             self.sub_b.with_user(self.officer).unlink()
         self.round.invalidate_recordset()

@@ -35,7 +35,7 @@ class ScaleCommon(VcCommon):
                     "subject": "thử",
                     "deadline": fields.Date.today() + timedelta(days=30),
                     "line_ids": [
-                        (0, 0, {"unit_id": u.id, "form_type": "district"})
+                        (0, 0, {"unit_id": u.id, "form_id": self._form("district").id})
                         for u in units
                     ],
                 }

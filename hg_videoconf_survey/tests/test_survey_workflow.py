@@ -15,9 +15,11 @@ class TestDispatch(VcSurveyCommon):
         self.assertEqual(len(self.round.submission_ids), 3)
         self.assertEqual(self.sub_a.form_type, "district")
         self.assertEqual(self.sub_c.form_type, "center")
-        self.assertEqual(self.sub_a.q_i_1_ip, "10.99.1.10")
-        self.assertEqual(self.sub_a.q_ii_1_communes, 1)
-        self.assertEqual(self.sub_c.q_c_5_mcu_ip, "10.99.0.2")
+        answers_a = self.sub_a.get_answers()
+        self.assertEqual(answers_a["I.1.ip"], "10.99.1.10")
+        self.assertEqual(answers_a["II.1.communes"], 1)
+        self.assertIsNone(answers_a["I.1.meetings"])  # unanswered, not 0
+        self.assertEqual(self.sub_c.get_answers()["C.5.mcu_ip"], "10.99.0.2")
         self.assertIn(self.preparer_a.partner_id, self.sub_a.message_partner_ids)
         self.assertNotIn(self.preparer_b.partner_id, self.sub_a.message_partner_ids)
         activity = self.sub_a.activity_ids
@@ -51,8 +53,7 @@ class TestDispatch(VcSurveyCommon):
 class TestSubmissionWorkflow(VcSurveyCommon):
     def test_happy_path_as_real_users(self):
         """Preparer fills and submits, head approves, officer receives."""
-        with Form(self.sub_a.with_user(self.preparer_a)) as form:
-            self._fill_district_form(form)
+        self.sub_a.with_user(self.preparer_a).set_answers(self._district_answers())
         self.sub_a.with_user(self.preparer_a).action_submit()
         self.assertEqual(self.sub_a.state, "submitted")
         self.assertEqual(self.sub_a.submitted_by_id, self.preparer_a)
@@ -77,8 +78,7 @@ class TestSubmissionWorkflow(VcSurveyCommon):
 
     def test_centre_happy_path(self):
         """The IT centre's form goes through the same sign-off."""
-        with Form(self.sub_c.with_user(self.preparer_c)) as form:
-            self._fill_center_form(form)
+        self.sub_c.with_user(self.preparer_c).set_answers(self._center_answers())
         self.sub_c.with_user(self.preparer_c).action_submit()
         self.sub_c.with_user(self.head_c).action_approve()
         self.assertEqual(self.sub_c.state, "approved")
@@ -92,8 +92,8 @@ class TestSubmissionWorkflow(VcSurveyCommon):
 
     def test_submit_lists_every_problem(self):
         """Submitting an incomplete form lists all problems, naming questions."""
-        self.sub_a.with_user(self.preparer_a).write(
-            {"q_i_1_ip": "10.0.0.300", "q_ii_1_communes_without_endpoint": 5}
+        self.sub_a.with_user(self.preparer_a).set_answers(
+            {"I.1.ip": "10.0.0.300", "II.1.communes_without_endpoint": 5}
         )
         with self.assertRaises(ValidationError) as ctx:
             self.sub_a.with_user(self.preparer_a).action_submit()
@@ -132,7 +132,7 @@ class TestSubmissionWorkflow(VcSurveyCommon):
             with self.assertRaises(AccessError, msg=user.login):
                 self.sub_a.with_user(user).action_approve()
             with self.assertRaises(AccessError, msg=user.login):
-                self.sub_a.with_user(user).write({"q_i_9": "x"})
+                self.sub_a.with_user(user).set_answers({"I.9": "x"})
         visible = self.env["vc.survey.submission"].with_user(self.preparer_b).search([])
         self.assertEqual(visible, self.sub_b)
 
@@ -192,9 +192,11 @@ class TestSubmissionWorkflow(VcSurveyCommon):
         self.sub_a.with_user(self.head_a).action_approve()
         for user in (self.preparer_a, self.head_a, self.officer):
             with self.assertRaises(UserError, msg=user.login):
-                self.sub_a.with_user(user).write({"q_i_1_meetings": 99})
+                self.sub_a.with_user(user).set_answers({"I.1.meetings": 99})
         with self.assertRaises(UserError):
-            self.sub_a.q_i_10_ids[0].with_user(self.preparer_a).write({"name": "x"})
+            self.sub_a.operator_line_ids[0].with_user(self.preparer_a).write(
+                {"name": "x"}
+            )
         with self.assertRaises(UserError):
             self.env["vc.survey.incident.line"].with_user(self.preparer_a).create(
                 {"submission_id": self.sub_a.id, "symptom": "x", "question_code": "I.6"}
@@ -204,13 +206,13 @@ class TestSubmissionWorkflow(VcSurveyCommon):
         self.sub_a.with_user(self.officer).action_reopen(reason="Bổ sung sự cố")
         self.assertEqual(self.sub_a.state, "draft")
         self.assertIn("Bổ sung sự cố", self.sub_a.message_ids[0].body)
-        self.sub_a.with_user(self.preparer_a).write({"q_i_1_meetings": 99})
+        self.sub_a.with_user(self.preparer_a).set_answers({"I.1.meetings": 99})
 
     def test_submitted_form_is_not_editable(self):
         """While waiting for the head, the preparer cannot change answers."""
         self._fill_and_submit(self.sub_a)
         with self.assertRaises(UserError):
-            self.sub_a.with_user(self.preparer_a).write({"q_i_9": "x"})
+            self.sub_a.with_user(self.preparer_a).set_answers({"I.9": "x"})
 
     def test_double_approval_is_one_transition(self):
         """A second approval on a stale record is refused: one transition."""
@@ -347,9 +349,9 @@ class TestWorkflowFieldsProtected(VcSurveyCommon):
         self.sub_a.with_user(self.head_a).action_approve()
         for key in ("vc_workflow", "tracking_disable"):
             with self.assertRaises(UserError):
-                self.sub_a.with_user(self.preparer_a).with_context(**{key: True}).write(
-                    {"q_i_1_meetings": 1}
-                )
+                self.sub_a.with_user(self.preparer_a).with_context(
+                    **{key: True}
+                ).set_answers({"I.1.meetings": 1})
 
     def test_forms_are_created_as_drafts(self):
         """Even an officer cannot create an already approved form."""
@@ -358,7 +360,7 @@ class TestWorkflowFieldsProtected(VcSurveyCommon):
                 {
                     "round_id": self.round.id,
                     "unit_id": self.commune_a.id,
-                    "form_type": "district",
+                    "form_id": self._form("district").id,
                     "state": "approved",
                 }
             )
@@ -388,6 +390,7 @@ class TestWorkflowFieldsProtected(VcSurveyCommon):
             form.deadline = fields.Date.today()
             with form.line_ids.new() as line:
                 line.unit_id = self.district_a
+                line.form_id = self._form("district")
         self.assertEqual(form.record.state, "draft")
         form.record.with_user(self.officer).action_dispatch()
         self.assertEqual(form.record.state, "dispatched")

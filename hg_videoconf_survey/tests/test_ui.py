@@ -10,11 +10,11 @@ CHECK_DISTRICT_FORM = """
 const wanted = %s;
 const started = Date.now();
 const timer = setInterval(() => {
-    const tab = document.querySelector("a[name='page_C_I']");
+    const tab = document.querySelector("a[name='page_answers']");
     if (!tab) {
         if (Date.now() - started > 20000) {
             clearInterval(timer);
-            console.error("the part I tab never appeared");
+            console.error("the answers tab never appeared");
         }
         return;
     }
