@@ -132,9 +132,9 @@ def scenario(role: str, form: dict) -> list[tuple[str, str, list, dict]]:
             (
                 "save",
                 "vc.survey.submission",
-                "web_save",
-                [[fid], {"q_i_9": "Tiết kiệm chi phí đi lại (bench)"}],
-                {"specification": {"state": {}, "display_name": {}}},
+                "set_answers",
+                [[fid], {"I.9": "Tiết kiệm chi phí đi lại (bench)"}],
+                {},
             ),
             ("submit", "vc.survey.submission", "action_submit", [[fid]], {}),
         ]

@@ -102,6 +102,7 @@ env.cr.execute(
 )
 env.invalidate_all()
 
+form = env.ref("hg_videoconf_survey.form_2017_district")
 year = 2100 + env["vc.survey.round"].search_count([("name", "=like", "Bench %")])
 rnd = (
     env["vc.survey.round"]
@@ -114,7 +115,7 @@ rnd = (
             "deadline": date.today() + timedelta(days=30),
             "signer_name": "Bench",
             "line_ids": [
-                (0, 0, {"unit_id": u.id, "form_type": "district"}) for u in units
+                (0, 0, {"unit_id": u.id, "form_id": form.id}) for u in units
             ],
         }
     )
@@ -122,49 +123,47 @@ rnd = (
 rnd.with_user(officer).action_dispatch()
 
 ANSWERS = {
-    "q_b_name": "Trần Văn Bình",
-    "q_b_position": "Chuyên viên",
-    "q_b_phone": "0987654301",
-    "q_b_email": "tvbinh@example.gov.vn",
-    "q_i_1_location": "Hội trường UBND huyện",
-    "q_i_1_meetings": 24,
-    "q_i_2": "yes",
-    "q_i_3_camera": "stable",
-    "q_i_3_microphone": "stable",
-    "q_i_3_audio": "unstable",
-    "q_i_3_vcs": "stable",
-    "q_i_4": "stable",
-    "q_i_5": "no",
-    "q_i_7": "yes",
-    "q_i_8": "no",
-    "q_i_9": "Tiết kiệm chi phí đi lại",
-    "q_i_10_ids": [
-        (0, 0, {"name": n, "position": "Chuyên viên", "phone": p, "email": e})
+    "B.name": "Trần Văn Bình",
+    "B.position": "Chuyên viên",
+    "B.phone": "0987654301",
+    "B.email": "tvbinh@example.gov.vn",
+    "I.1.location": "Hội trường UBND huyện",
+    "I.1.meetings": 24,
+    "I.2": True,
+    "I.3.camera": "stable",
+    "I.3.microphone": "stable",
+    "I.3.audio": "unstable",
+    "I.3.vcs": "stable",
+    "I.4": "stable",
+    "I.5": False,
+    "I.7": True,
+    "I.8": False,
+    "I.9": "Tiết kiệm chi phí đi lại",
+    "I.10": [
+        {"name": n, "position": "Chuyên viên", "phone": p, "email": e}
         for n, p, e in (
             ("Nguyễn Văn A", "0912345678", "nva@example.gov.vn"),
             ("Lê Thị B", "02193856123", "ltb@example.gov.vn"),
         )
     ],
-    "q_i_6_ids": [
-        (0, 0, {"symptom": "Mất tiếng", "count": 2, "cause": "Lỏng dây micro"})
-    ],
-    "q_ii_1_endpoints": 1,
-    "q_ii_1_communes": 1,
-    "q_ii_1_communes_without_endpoint": 0,
-    "q_ii_1_meetings": 6,
-    "q_ii_2_camera": "unstable",
-    "q_ii_2_microphone": "stable",
-    "q_ii_2_audio": "stable",
-    "q_ii_2_vcs": "stable",
-    "q_ii_3": "unstable",
-    "q_ii_4": "no",
-    "q_ii_6": "yes",
-    "q_ii_7": "yes",
+    "I.6": [{"symptom": "Mất tiếng", "count": 2, "cause": "Lỏng dây micro"}],
+    "II.1.endpoints": 1,
+    "II.1.communes": 1,
+    "II.1.communes_without_endpoint": 0,
+    "II.1.meetings": 6,
+    "II.2.camera": "unstable",
+    "II.2.microphone": "stable",
+    "II.2.audio": "stable",
+    "II.2.vcs": "stable",
+    "II.3": "unstable",
+    "II.4": False,
+    "II.6": True,
+    "II.7": True,
 }
 forms = []
 for k, sub in enumerate(rnd.submission_ids.sorted(lambda s: s.unit_id.code)):
     prep = sub.unit_id.preparer_ids[:1]
-    sub.with_user(prep).write(ANSWERS)
+    sub.with_user(prep).set_answers(ANSWERS)
     submitted = k >= len(units) // 2
     if submitted:
         sub.with_user(prep).action_submit()

@@ -123,7 +123,8 @@ def main(argv: list[str]) -> int:
         type=int,
         default=200,
         help="fill and sign every form through the per-unit actions up to this N "
-        "(above: one write per variant of answers, sign-off written in bulk)",
+        "(above: the answers JSON, line models and reporting rows set_answers "
+        "stores, written in batches; sign-off written in bulk)",
     )
     args = parser.parse_args(argv)
     sizes = list(args.n) + ([10000] if args.large else [])

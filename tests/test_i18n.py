@@ -46,4 +46,3 @@ def test_paper_wording_used(vi: polib.POFile) -> None:
     by_id = {e.msgid: e.msgstr for e in vi}
     assert by_id["Stable"] == "Ổn định"
     assert by_id["Not working"] == "Không hoạt động"
-    assert by_id["Endpoint IP address"] == "Địa chỉ IP của điểm cầu"
