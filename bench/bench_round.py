@@ -7,7 +7,8 @@ Run through ``bench/run.py``. Steps and floors:
   not timed against anything;
 * dispatch (``action_dispatch``, synchronous: ``vc_job_sync``) — floor: a bulk
   insert (``execute_values``) of the very rows it created (forms, followers,
-  messages, notifications, mails, activities) into temporary tables;
+  messages, notifications, mails, activities, the workbook attachments) into
+  temporary tables;
 * answers and workflow: each unit's preparer writes its answers and submits,
   its head approves (``action_submit`` / ``action_approve``), timed;
 * round counters (``count_*``, ``missing_unit_ids``) read as the officer —
@@ -75,7 +76,18 @@ DISPATCH_TABLES = (
         "model = 'vc.survey.submission' AND res_id = ANY(%(subs)s))",
     ),
     (
+        "mail_mail",
+        "mail_message_id IN (SELECT id FROM mail_message WHERE "
+        "model = 'vc.survey.submission' AND res_id = ANY(%(subs)s))",
+    ),
+    (
         "mail_activity",
+        "res_model = 'vc.survey.submission' AND res_id = ANY(%(subs)s)",
+    ),
+    # the workbook each unit is mailed (rows only: the files are in the
+    # filestore)
+    (
+        "ir_attachment",
         "res_model = 'vc.survey.submission' AND res_id = ANY(%(subs)s)",
     ),
 )
@@ -478,6 +490,7 @@ def bench(registry, n, summary=True, actions_up_to=200):
                 ),
                 t.wrap(vc_document_renderer, "summary_workbook", "xlsx"),
                 t.wrap(render, "render_odt", "py3o"),
+                t.wrap(render, "render_odts", "py3o"),
                 t.wrap(render, "convert", "soffice"),
                 t.wrap(render, "convert_formats", "soffice"),
             ]

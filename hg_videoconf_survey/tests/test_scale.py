@@ -25,6 +25,7 @@ class ScaleCommon(VcCommon):
             cls.preparers |= user
 
     def _round(self, units, year):
+        district = self.env.ref(f"{MODULE}.form_2017_district")
         return (
             self.env["vc.survey.round"]
             .with_user(self.officer)
@@ -35,8 +36,7 @@ class ScaleCommon(VcCommon):
                     "subject": "thử",
                     "deadline": fields.Date.today() + timedelta(days=30),
                     "line_ids": [
-                        (0, 0, {"unit_id": u.id, "form_id": self._form("district").id})
-                        for u in units
+                        (0, 0, {"unit_id": u.id, "form_id": district.id}) for u in units
                     ],
                 }
             )

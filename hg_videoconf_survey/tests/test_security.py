@@ -152,7 +152,9 @@ class TestAnswerLines(VcSurveyCommon):
         """A preparer's line written onto another unit's approved form."""
         self._approve(self.sub_b)
         Line = self.env["vc.survey.incident.line"].with_user(self.preparer_a)
-        line = Line.create({"submission_id": self.sub_a.id, "symptom": "x"})
+        line = Line.create(
+            {"submission_id": self.sub_a.id, "question_code": "I.6", "symptom": "x"}
+        )
         with self.assertRaises(AccessError):
             line.write({"submission_id": self.sub_b.id})
         op = (
@@ -169,7 +171,12 @@ class TestAnswerLines(VcSurveyCommon):
         for model in ("vc.survey.incident.line", "vc.survey.operator.line"):
             with self.subTest(model=model), self.assertRaises(AccessError):
                 self.env[model].with_user(self.preparer_a).create(
-                    {"submission_id": self.sub_b.id, "symptom": "x", "name": "x"}
+                    {
+                        "submission_id": self.sub_b.id,
+                        "question_code": "I.6",
+                        "symptom": "x",
+                        "name": "x",
+                    }
                 )
 
     def test_lines_of_a_signed_form_are_frozen(self):
@@ -182,7 +189,7 @@ class TestAnswerLines(VcSurveyCommon):
             line.unlink()
         with self.assertRaises(UserError):
             self.env["vc.survey.incident.line"].with_user(self.preparer_a).create(
-                {"submission_id": self.sub_a.id, "symptom": "x"}
+                {"submission_id": self.sub_a.id, "question_code": "I.6", "symptom": "x"}
             )
 
     def test_incident_endpoint_of_another_unit_is_refused(self):
@@ -191,6 +198,7 @@ class TestAnswerLines(VcSurveyCommon):
             self.env["vc.survey.incident.line"].with_user(self.preparer_a).create(
                 {
                     "submission_id": self.sub_a.id,
+                    "question_code": "I.6",
                     "symptom": "x",
                     "endpoint_id": self.endpoint_b.id,
                 }
@@ -305,7 +313,11 @@ class TestAnswerText(VcSurveyCommon):
                     sub.set_answers({"I.9": bad})
         with self.assertRaisesRegex(ValidationError, "U\\+000B"):
             self.env["vc.survey.incident.line"].with_user(self.preparer_a).create(
-                {"submission_id": self.sub_a.id, "symptom": "a\x0bb"}
+                {
+                    "submission_id": self.sub_a.id,
+                    "question_code": "I.6",
+                    "symptom": "a\x0bb",
+                }
             )
         sub.set_answers({"I.9": "Tab\tand\nnew lines are fine"})
 
