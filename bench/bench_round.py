@@ -208,10 +208,11 @@ def bulk_insert_floor(cr, round_id, sub_ids):
     t0 = time.perf_counter()
     total = 0
     for table, (cols, data) in rows.items():
+        quoted = ", ".join(f'"{c}"' for c in cols)  # mail_mail has "references"
         if data:
             execute_values(
                 cr._obj,
-                f"INSERT INTO floor_{table} ({', '.join(cols)}) VALUES %s",
+                f"INSERT INTO floor_{table} ({quoted}) VALUES %s",
                 data,
                 page_size=1000,
             )
