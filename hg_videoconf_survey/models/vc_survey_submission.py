@@ -359,12 +359,58 @@ class VcSurveySubmission(models.Model):
                     )
         for vals in vals_list:
             check_text_values(self, vals)
+        # initial answers (the dispatch's prefill) are checked like
+        # set_answers, in memory, and inserted with their rows: a batch of
+        # forms costs a constant number of queries, not one set_answers each
         answers = [vals.pop("answers", None) for vals in vals_list]
-        records = super().create(vals_list)
-        for record, values in zip(records, answers, strict=True):
+        for vals, values in zip(vals_list, answers, strict=True):
             if values:
-                record.set_answers(values)
+                vals["answers"] = self._checked_initial_answers(vals, values)
+        records = super().create(vals_list)
+        filled = records.browse(
+            [rec.id for rec, values in zip(records, answers, strict=True) if values]
+        )
+        for record in filled:
+            form = record._get_form()
+            for question in form.questions():
+                if (
+                    question.kind in form_core.LINE_KINDS
+                    and question.code in record.answers
+                ):
+                    record.sudo().with_context(
+                        vc_answers_checked=True, vc_lines_sync=True
+                    )._write_line_answer(question, record.answers[question.code])
+        if filled:
+            filled._sync_reporting()
         return records
+
+    @api.model
+    def _checked_initial_answers(self, vals, values):
+        """The answers a new form is created with, cleaned and type-checked
+        as set_answers does (one UserError listing every problem)."""
+        if not isinstance(values, dict):
+            raise UserError(_("The answers must be a mapping {question name: value}."))
+        version = self.env["vc.survey.form"].sudo().browse(vals.get("form_id"))
+        if not version.exists():
+            raise UserError(_("A survey form needs its form version."))
+        form = version.get_definition()
+        cleaned, problems = self.with_context(
+            vc_form_name=version.display_name
+        )._clean_answers(form, values)
+        merged = {code: value for code, value in cleaned.items() if value is not None}
+        if not problems:
+            for code, value in merged.items():
+                problems += [
+                    problem.message(self._lang())
+                    for problem in form_core.type_problems(form, code, value, merged)
+                ]
+        if problems:
+            raise UserError(
+                _("The answers cannot be saved:")
+                + "\n"
+                + "\n".join(f"• {p}" for p in problems)
+            )
+        return merged
 
     def write(self, vals):
         self._check_protected_fields(set(vals))
