@@ -171,12 +171,19 @@ def warm_up(client: Client) -> None:
 
 
 def form_specification(client: Client, session: str | None) -> dict:
-    """The form's fields, as the web client reads them (once, not timed)."""
-    _, fields, err, _ = client.call(
-        session, "vc.survey.submission", "fields_get", [], {"attributes": ["type"]}
+    """The fields of the submission's form view, as the web client reads
+    them (``get_views``: only what the view shows this user; once, not
+    timed)."""
+    _, views, err, _ = client.call(
+        session,
+        "vc.survey.submission",
+        "get_views",
+        [],
+        {"views": [[False, "form"]], "options": {}},
     )
     if err:
-        raise SystemExit(f"fields_get failed: {err}")
+        raise SystemExit(f"get_views failed: {err}")
+    fields = views["models"]["vc.survey.submission"]["fields"]
     spec = {}
     for name, desc in fields.items():
         if desc["type"] == "binary" or name.startswith("message_"):

@@ -33,7 +33,13 @@ THRESHOLD_PARAM = "hg_videoconf_survey.job_threshold"
 DEFAULT_THRESHOLD = 300
 # units per batch, by kind: dispatch is cheap per unit, printing costs
 # LibreOffice work (one start per batch and format)
-BATCH_SIZES = {"dispatch": 250, "print_forms": 40, "workbooks": 100, "summary": 0}
+BATCH_SIZES = {
+    "dispatch": 250,
+    "print_forms": 40,
+    "workbooks": 100,
+    "workbook_mails": 50,
+    "summary": 0,
+}
 MAX_ATTEMPTS = 3
 # a runner stops taking batches after this many seconds and reschedules
 # itself, so one cron run does not hold its worker for ever
@@ -56,6 +62,7 @@ class VcSurveyJob(models.Model):
             ("summary", "Generate the summary"),
             ("print_forms", "Print all forms"),
             ("workbooks", "ZIP of offline workbooks"),
+            ("workbook_mails", "E-mail each unit its offline workbook"),
         ],
         required=True,
         readonly=True,
@@ -394,6 +401,9 @@ class VcSurveyJob(models.Model):
         elif self.kind == "print_forms":
             subs = self.env["vc.survey.submission"].browse(ids).exists()
             subs.action_print_form()
+        elif self.kind == "workbook_mails":
+            for sub in self.env["vc.survey.submission"].browse(ids).exists():
+                sub._vc_send_workbook()
         elif self.kind == "workbooks":
             subs = self.env["vc.survey.submission"].browse(ids).exists()
             out = io.BytesIO()
@@ -431,6 +441,15 @@ class VcSurveyJob(models.Model):
                 subtype_xmlid="mail.mt_note",
             )
             self._tell_user(_("%(count)s forms dispatched.", count=count))
+            rnd._after_dispatch()
+            return None
+        if self.kind == "workbook_mails":
+            self._tell_user(
+                _(
+                    "%(count)s units were e-mailed their offline workbook.",
+                    count=self.progress_total,
+                )
+            )
             return None
         if self.kind == "summary":
             attachments = self.batch_ids.result_ids

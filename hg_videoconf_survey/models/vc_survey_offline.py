@@ -673,10 +673,17 @@ class VcSurveyRound(models.Model):
     # ------------------------------------------------------------------
     # the dispatch mail carries each unit's workbook
     # ------------------------------------------------------------------
-    def _notify_units(self, submissions):
-        res = super()._notify_units(submissions)
-        for submission in submissions:
-            submission._vc_send_workbook()
+    def _after_dispatch(self):
+        """Each unit's workbook is e-mailed by a background job, so that the
+        dispatch itself stays a constant number of queries per batch."""
+        res = super()._after_dispatch()
+        if self.submission_ids:
+            self.env["vc.survey.job"]._enqueue(
+                self,
+                "workbook_mails",
+                self.submission_ids.ids,
+                _("Offline workbooks of %(round)s by e-mail", round=self.name),
+            )
         return res
 
 

@@ -406,7 +406,12 @@ class VcSurveyRound(models.Model):
             ),
             subtype_xmlid="mail.mt_note",
         )
+        self._after_dispatch()
         return True
+
+    def _after_dispatch(self):
+        """Work that follows a completed dispatch (extension point: the
+        offline workbooks are e-mailed by a background job)."""
 
     def _dispatch_lines(self, lines):
         """Create the forms of ``lines`` (a batch of this round's lines) with

@@ -39,6 +39,8 @@ class TestOffline(VcSurveyCommon):
         cls.preparer_a.email = "prep.a@alpha.test"
         cls.district_a.partner_id.email = "ubnd@alpha.test"
         cls.preparer_b.email = "prep.b@beta.test"
+        # the dispatch queued the workbook e-mails: the job runner sends them
+        cls.env["vc.survey.job"]._run_jobs(commit=False, worker="test")
 
     # -------------------------------------------------------------- helpers
     def _workbook(self, sub, user=None):
