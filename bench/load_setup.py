@@ -114,9 +114,7 @@ rnd = (
             "subject": "khảo sát tải (bench)",
             "deadline": date.today() + timedelta(days=30),
             "signer_name": "Bench",
-            "line_ids": [
-                (0, 0, {"unit_id": u.id, "form_id": form.id}) for u in units
-            ],
+            "line_ids": [(0, 0, {"unit_id": u.id, "form_id": form.id}) for u in units],
         }
     )
 )
