@@ -1634,6 +1634,9 @@ def cmd_shell(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str]) -> int:
+    if argv[:1] == ["bench"]:
+        # everything after "bench" belongs to bench/run.py (-n 200, --large, ...)
+        return cmd_round_bench(argparse.Namespace(bench_args=argv[1:]))
     parser = argparse.ArgumentParser(
         prog="./dev", description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )

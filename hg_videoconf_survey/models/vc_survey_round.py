@@ -412,6 +412,8 @@ class VcSurveyRound(models.Model):
     def _after_dispatch(self):
         """Work that follows a completed dispatch (extension point: the
         offline workbooks are e-mailed by a background job)."""
+        # the versions' frozen state is read with SQL: drop the cached one
+        self.line_ids.form_id.invalidate_recordset(["state"])
 
     def _dispatch_lines(self, lines):
         """Create the forms of ``lines`` (a batch of this round's lines) with

@@ -315,7 +315,7 @@ class TestOffline(VcSurveyCommon):
         """Each round has its own alias routing to it."""
         alias = self.round.alias_id
         self.assertTrue(alias)
-        self.assertEqual(alias.alias_model_id.model, "vc.survey.round")
+        self.assertEqual(alias.sudo().alias_model_id.model, "vc.survey.round")
         self.assertEqual(alias.alias_force_thread_id, self.round.id)
         other = self._make_round(year=2018)
         self.assertNotEqual(other.alias_id, alias)
