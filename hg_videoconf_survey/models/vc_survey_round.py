@@ -413,7 +413,7 @@ class VcSurveyRound(models.Model):
         """Work that follows a completed dispatch (extension point: the
         offline workbooks are e-mailed by a background job)."""
         # the versions' frozen state is read with SQL: drop the cached one
-        self.line_ids.form_id.invalidate_recordset(["state"])
+        self.env["vc.survey.form"].invalidate_model(["state"])
 
     def _dispatch_lines(self, lines):
         """Create the forms of ``lines`` (a batch of this round's lines) with
