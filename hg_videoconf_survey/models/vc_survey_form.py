@@ -106,6 +106,9 @@ class VcSurveyForm(models.Model):
         ids = [i for i in self.ids if i]
         if not ids:
             return set()
+        # the query reads the rounds' states: pending writes first
+        self.env["vc.survey.round"].flush_model(["state"])
+        self.env["vc.survey.round.line"].flush_model(["form_id", "round_id"])
         self.env.cr.execute(
             """SELECT DISTINCT l.form_id FROM vc_survey_round_line l
                JOIN vc_survey_round r ON r.id = l.round_id
