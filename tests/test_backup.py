@@ -65,24 +65,25 @@ env["vc.endpoint"].create({"name": "Điểm cầu Alpha", "unit_id": district.id
 rnd = env["vc.survey.round"].with_user(officer).create({
     "name": "Khảo sát năm 2017", "year": 2017, "subject": "giao ban trực tuyến",
     "deadline": date.today() + timedelta(days=30), "signer_name": "Nguyễn Văn Tuệ",
-    "line_ids": [(0, 0, {"unit_id": district.id, "form_type": "district"})]})
+    "line_ids": [(0, 0, {"unit_id": district.id,
+                         "form_id": ref(f"{M}.form_2017_district").id})]})
 rnd.with_user(officer).action_dispatch()
 sub = rnd.submission_ids
-sub.with_user(prep).write({
-    "q_b_name": "Trần Văn Bình", "q_b_position": "Chuyên viên",
-    "q_b_phone": "0987654301", "q_b_email": "tvbinh@example.gov.vn",
-    "q_i_1_location": "Hội trường UBND huyện", "q_i_1_meetings": 24, "q_i_2": "yes",
-    "q_i_3_camera": "stable", "q_i_3_microphone": "stable", "q_i_3_audio": "stable",
-    "q_i_3_vcs": "stable", "q_i_4": "stable", "q_i_5": "no", "q_i_7": "yes",
-    "q_i_8": "no", "q_i_9": "Tiết kiệm chi phí",
-    "q_i_10_ids": [(0, 0, {"name": n, "position": "Chuyên viên", "phone": p,
-        "email": e}) for n, p, e in (("Nguyễn Văn A", "0912345678", "a@x.gov.vn"),
+sub.with_user(prep).set_answers({
+    "B.name": "Trần Văn Bình", "B.position": "Chuyên viên",
+    "B.phone": "0987654301", "B.email": "tvbinh@example.gov.vn",
+    "I.1.location": "Hội trường UBND huyện", "I.1.meetings": 24, "I.2": True,
+    "I.3.camera": "stable", "I.3.microphone": "stable", "I.3.audio": "stable",
+    "I.3.vcs": "stable", "I.4": "stable", "I.5": False, "I.7": True,
+    "I.8": False, "I.9": "Tiết kiệm chi phí",
+    "I.10": [{"name": n, "position": "Chuyên viên", "phone": p, "email": e}
+        for n, p, e in (("Nguyễn Văn A", "0912345678", "a@x.gov.vn"),
         ("Lê Thị B", "02193856123", "b@x.gov.vn"))],
-    "q_ii_1_endpoints": 1, "q_ii_1_communes": 1,
-    "q_ii_1_communes_without_endpoint": 0, "q_ii_1_meetings": 6,
-    "q_ii_2_camera": "stable", "q_ii_2_microphone": "stable",
-    "q_ii_2_audio": "stable", "q_ii_2_vcs": "stable", "q_ii_3": "stable",
-    "q_ii_4": "no", "q_ii_6": "yes", "q_ii_7": "yes"})
+    "II.1.endpoints": 1, "II.1.communes": 1,
+    "II.1.communes_without_endpoint": 0, "II.1.meetings": 6,
+    "II.2.camera": "stable", "II.2.microphone": "stable",
+    "II.2.audio": "stable", "II.2.vcs": "stable", "II.3": "stable",
+    "II.4": False, "II.6": True, "II.7": True})
 sub.with_user(prep).action_submit()
 sub.with_user(head).action_approve()
 sub.with_user(officer).action_receive()
