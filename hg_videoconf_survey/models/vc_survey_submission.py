@@ -1067,10 +1067,55 @@ def _check_line_parent_kept(lines, vals):
         )
 
 
+class VcSurveyListLineMixin(models.AbstractModel):
+    """What the two 2017 list-answer line models share: a line goes only on a
+    form its user may edit, never moves to another form, carries printable
+    text, and the form's JSON answers follow every change."""
+
+    _name = "vc.survey.list.line.mixin"
+    _description = "Survey list-answer line"
+    # the submission field holding these lines (for the writability check)
+    _answer_field = None
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        _check_line_targets(self, vals_list, self._answer_field)
+        for vals in vals_list:
+            check_text_values(self, vals, self._description)
+        subs = self.env["vc.survey.submission"].browse(
+            [v.get("submission_id") for v in vals_list if v.get("submission_id")]
+        )
+        records = super().create(vals_list)
+        records._after_change(subs)
+        return records
+
+    def write(self, vals):
+        _check_line_parent_kept(self, vals)
+        check_text_values(self, vals, self._description)
+        subs = self.submission_id
+        subs._check_writable({self._answer_field})
+        res = super().write(vals)
+        self._after_change(subs)
+        return res
+
+    def unlink(self):
+        subs = self.submission_id
+        subs._check_writable({self._answer_field})
+        res = super().unlink()
+        self._after_change(subs)
+        return res
+
+    def _after_change(self, submissions):
+        if not self.env.context.get("vc_lines_sync"):
+            submissions.exists()._sync_lines_to_answers()
+
+
 class VcSurveyOperatorLine(models.Model):
     """A next-year operator registered in answer I.10."""
 
     _name = "vc.survey.operator.line"
+    _inherit = ["vc.survey.list.line.mixin"]
+    _answer_field = "operator_line_ids"
     _description = "Registered Operator"
     _order = "submission_id, sequence, id"
 
@@ -1099,38 +1144,6 @@ class VcSurveyOperatorLine(models.Model):
             self.email = op.email
             self.unit_name = op.unit_id.name
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        _check_line_targets(self, vals_list, "operator_line_ids")
-        for vals in vals_list:
-            check_text_values(self, vals, self._description)
-        subs = self.env["vc.survey.submission"].browse(
-            [v.get("submission_id") for v in vals_list if v.get("submission_id")]
-        )
-        records = super().create(vals_list)
-        records._after_change(subs)
-        return records
-
-    def write(self, vals):
-        _check_line_parent_kept(self, vals)
-        check_text_values(self, vals, self._description)
-        subs = self.submission_id
-        subs._check_writable({"operator_line_ids"})
-        res = super().write(vals)
-        self._after_change(subs)
-        return res
-
-    def unlink(self):
-        subs = self.submission_id
-        subs._check_writable({"operator_line_ids"})
-        res = super().unlink()
-        self._after_change(subs)
-        return res
-
-    def _after_change(self, submissions):
-        if not self.env.context.get("vc_lines_sync"):
-            submissions.exists()._sync_lines_to_answers()
-
     def _to_plain(self):
         return {
             "name": self.name or None,
@@ -1145,6 +1158,8 @@ class VcSurveyIncidentLine(models.Model):
     """An incident reported in answers I.6, II.5 or C.6."""
 
     _name = "vc.survey.incident.line"
+    _inherit = ["vc.survey.list.line.mixin"]
+    _answer_field = "incident_line_ids"
     _description = "Reported Incident"
     _order = "submission_id, question_code, sequence, id"
 
@@ -1173,38 +1188,6 @@ class VcSurveyIncidentLine(models.Model):
                         unit=line.submission_id.unit_id.name,
                     )
                 )
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        _check_line_targets(self, vals_list, "incident_line_ids")
-        for vals in vals_list:
-            check_text_values(self, vals, self._description)
-        subs = self.env["vc.survey.submission"].browse(
-            [v.get("submission_id") for v in vals_list if v.get("submission_id")]
-        )
-        records = super().create(vals_list)
-        records._after_change(subs)
-        return records
-
-    def write(self, vals):
-        _check_line_parent_kept(self, vals)
-        check_text_values(self, vals, self._description)
-        subs = self.submission_id
-        subs._check_writable({"incident_line_ids"})
-        res = super().write(vals)
-        self._after_change(subs)
-        return res
-
-    def unlink(self):
-        subs = self.submission_id
-        subs._check_writable({"incident_line_ids"})
-        res = super().unlink()
-        self._after_change(subs)
-        return res
-
-    def _after_change(self, submissions):
-        if not self.env.context.get("vc_lines_sync"):
-            submissions.exists()._sync_lines_to_answers()
 
     def _to_plain(self):
         return {
